@@ -70,11 +70,12 @@ CAPITAL_FOR_PROVINCE = 1.0
 class ModelParams:
     """Knobs of the combination rule; one instance is the app's default."""
 
-    half_life_days: float = 7.0  # evidence loses half its weight every this many days
+    half_life_days: float = 7.0  # a claim this much older than the area's newest counts half
+    stale_half_life_days: float = 30.0  # confidence halves this long after the newest claim
     superseded_factor: float = 0.25  # weight left to a claim once a newer one says otherwise
     min_support: float = 0.1  # below this the area stays unknown
     conflict_ratio: float = 0.6  # runner-up side ≥ this share of the leader → contested
-    conflict_min: float = 0.4  # …and the runner-up at least this strong
+    conflict_min: float = 0.2  # …and the runner-up at least this strong
     stale_after_days: int = 14  # "last confirmed N days ago" is flagged past this
 
 
@@ -88,3 +89,8 @@ MAX_FILL_OPACITY = 0.85
 PROVINCE = "province"
 DISTRICT = "district"
 LEVELS = (PROVINCE, DISTRICT)
+
+# Province from its districts: the capital district counts this many times; the leading
+# controller needs this share of the (weighted) districts with claims, else contested.
+CAPITAL_DISTRICT_WEIGHT = 3.0
+ROLLUP_MAJORITY = 0.75

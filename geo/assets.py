@@ -1,0 +1,40 @@
+"""Offline web assets: Leaflet from the installed `xstatic-leaflet` package, served by the app.
+
+Streamlit serves `static/` (next to app.py) at `/app/static/` when `server.enableStaticServing`
+is on; the map's <script>/<link> tags point there instead of a CDN.
+"""
+from __future__ import annotations
+
+import filecmp
+import shutil
+from pathlib import Path
+
+import xstatic.pkg.leaflet as xleaflet
+
+ROOT = Path(__file__).resolve().parents[1]
+STATIC_DIR = ROOT / "static"
+URL_PREFIX = "/app/static"
+LEAFLET_SUBDIR = Path("vendor") / f"leaflet-{xleaflet.VERSION}"
+LEAFLET_FILES = ("leaflet.js", "leaflet.css")
+
+
+def leaflet_source_dir() -> Path:
+    return Path(xleaflet.BASE_DIR)
+
+
+def ensure_leaflet(static_dir: Path = STATIC_DIR) -> dict[str, str]:
+    """Copy Leaflet into the static folder if missing or different; return its URLs."""
+    src = leaflet_source_dir()
+    dest = static_dir / LEAFLET_SUBDIR
+    stale = not dest.exists() or any(
+        not (dest / f).exists() or not filecmp.cmp(src / f, dest / f, shallow=False) for f in LEAFLET_FILES
+    )
+    if stale:
+        tmp = dest.with_name(dest.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(src, tmp, ignore=shutil.ignore_patterns("*.map", "*.esm.js", "leaflet-src*"))
+        shutil.rmtree(dest, ignore_errors=True)
+        tmp.rename(dest)
+    base = f"{URL_PREFIX}/{LEAFLET_SUBDIR.as_posix()}"
+    return {"js": f"{base}/leaflet.js", "css": f"{base}/leaflet.css"}

@@ -1,0 +1,277 @@
+"""The claimed state of every area as of a date (DESIGN §4).
+
+Per claim: weight = reliability × interest × precision × scope, then
+  × 0.5^(age / half-life)            older claims count less than the area's newest one,
+  × superseded_factor                 once a newer claim about the area says otherwise,
+and re-reports of one origin (same claimant, day and state) count once.
+Per state: support = 1 − Π(1 − weight).  Two sides both strongly supported, or strong
+"contested" claims, make the area contested; weak support leaves it unknown.  An outcome resting
+only on self-serving claims is flagged claimed-only.  The outcome holds until new claims arrive;
+its confidence fades with the time since the newest one (staleness).  Every number is in
+`geo.constants`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Iterable
+
+import pandas as pd
+
+from geo.constants import (
+    CAPITAL_FOR_PROVINCE,
+    CONTESTED,
+    DISTRICT_FOR_PROVINCE,
+    HOLDERS,
+    INTEREST,
+    PARAMS,
+    PRECISION,
+    PROVINCE_WIDE_FOR_DISTRICT,
+    RELIABILITY,
+    SELF_SERVING,
+    UNKNOWN,
+    ModelParams,
+)
+from geo.gazetteer import PROVINCE_BY_ID, district_aliases, name_key
+
+SUPPORTED_STATES: tuple[str, ...] = HOLDERS + (CONTESTED,)
+
+
+@dataclass(frozen=True)
+class AreaState:
+    area_id: str
+    controller: str  # one of geo.constants.CONTROLLERS
+    confidence: float  # 0..1
+    claimed_only: bool  # rests only on self-serving claims
+    deciding: tuple[str, ...]  # record ids, strongest first
+    last_confirmed: date | None  # newest non-self-serving claim behind the outcome
+    last_claim: date | None  # newest claim of any kind about the area
+    n_claims: int
+    support: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def has_data(self) -> bool:
+        return self.n_claims > 0
+
+    def days_since_confirmed(self, as_of: date) -> int | None:
+        return None if self.last_confirmed is None else (as_of - self.last_confirmed).days
+
+
+def no_data(area_id: str) -> AreaState:
+    return AreaState(area_id, UNKNOWN, 0.0, False, (), None, None, 0, {})
+
+
+# --- which records speak about which area ---------------------------------------------------
+
+def is_capital_district(province_id: str, district: str) -> bool:
+    capital = PROVINCE_BY_ID[province_id].capital
+    keys = {name_key(capital), *(name_key(a) for a in district_aliases(capital))}
+    return name_key(district) in keys
+
+
+def province_evidence(records: pd.DataFrame) -> pd.DataFrame:
+    """Each record informs its province: fully if province-wide or about the capital."""
+    if records.empty:
+        return pd.DataFrame({"area_id": pd.Series(dtype=str), "rec": pd.Series(dtype=int), "scope": pd.Series(dtype=float)})
+    scopes = [
+        1.0 if not d else (CAPITAL_FOR_PROVINCE if is_capital_district(p, d) else DISTRICT_FOR_PROVINCE)
+        for p, d in zip(records["province_id"], records["district"].fillna(""))
+    ]
+    return pd.DataFrame({"area_id": records["province_id"].to_numpy(), "rec": range(len(records)), "scope": scopes})
+
+
+def district_evidence(
+    records: pd.DataFrame, district_ids_by_province: dict[str, list[str]], resolve_district
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Records → districts.  Province-wide claims apply to each district, less precisely.
+
+    `resolve_district(province_id, name)` returns a district id or None.  Records naming a district
+    that does not resolve are returned separately so the UI can list them.
+    """
+    areas, recs, scopes, unresolved = [], [], [], []
+    for pos, (pid, dist) in enumerate(zip(records["province_id"], records["district"].fillna(""))):
+        if dist:
+            did = resolve_district(pid, dist)
+            if did is None:
+                unresolved.append(pos)
+                continue
+            areas.append(did), recs.append(pos), scopes.append(1.0)
+        else:
+            for did in district_ids_by_province.get(pid, []):
+                areas.append(did), recs.append(pos), scopes.append(PROVINCE_WIDE_FOR_DISTRICT)
+    evidence = pd.DataFrame({"area_id": areas, "rec": recs, "scope": scopes})
+    return evidence, records.iloc[unresolved]
+
+
+# --- combining claims -------------------------------------------------------------------------
+
+def base_weight(reliability: str, kind: str, precision: str) -> float:
+    return RELIABILITY[reliability] * INTEREST[kind] * PRECISION[precision]
+
+
+def weigh_claims(claims: pd.DataFrame, as_of: date, params: ModelParams = PARAMS) -> pd.DataFrame:
+    """Add weight columns to the claims about one area dated on or before `as_of`.
+
+    Columns added: base, decay, superseded, duplicate (a re-report counted once), weight.
+    """
+    out = claims[claims["event_date"] <= as_of].copy()
+    if out.empty:
+        return out.assign(base=[], decay=[], superseded=[], duplicate=[], weight=[])
+    out["base"] = [
+        base_weight(r, k, p) * s
+        for r, k, p, s in zip(out["source_reliability"], out["claim_kind"], out["date_precision"], out["scope"])
+    ]
+    newest = max(out["event_date"])
+    age = [(newest - d).days for d in out["event_date"]]
+    out["decay"] = [0.5 ** (a / params.half_life_days) for a in age]
+    # Superseded: a later claim about this area names a different state.
+    latest_other = []
+    for d, c in zip(out["event_date"], out["claimed_controller"]):
+        later = out[(out["event_date"] > d) & (out["claimed_controller"] != c)]
+        latest_other.append(not later.empty)
+    out["superseded"] = latest_other
+    out["weight"] = out["base"] * out["decay"] * [params.superseded_factor if s else 1.0 for s in out["superseded"]]
+    # Re-reports of one origin count once: keep the strongest per claimant/day/state.
+    origin = out["claimant"].str.lower().str.strip() + "|" + out["event_date"].astype(str) + "|" + out["claimed_controller"]
+    strongest_first = out["weight"].sort_values(ascending=False, kind="stable").index
+    out["duplicate"] = origin.loc[strongest_first].duplicated().reindex(out.index)
+    out.loc[out["duplicate"], "weight"] = 0.0
+    return out
+
+
+def support_by_state(weighed: pd.DataFrame) -> dict[str, float]:
+    support = {}
+    for state in SUPPORTED_STATES:
+        w = weighed.loc[weighed["claimed_controller"] == state, "weight"]
+        p_none = 1.0
+        for x in w:
+            p_none *= 1.0 - min(float(x), 1.0)
+        support[state] = 1.0 - p_none
+    return support
+
+
+def freshness(days: int, params: ModelParams = PARAMS) -> float:
+    """How much of a state's confidence is left `days` after its newest claim."""
+    return 0.5 ** (max(days, 0) / params.stale_half_life_days)
+
+
+def decide(area_id: str, weighed: pd.DataFrame, as_of: date, params: ModelParams = PARAMS) -> AreaState:
+    """Turn weighed claims about one area into its state."""
+    if weighed.empty:
+        return no_data(area_id)
+    support = support_by_state(weighed)
+    holders = sorted(HOLDERS, key=lambda s: support[s], reverse=True)
+    c1, c2 = holders[0], holders[1]
+    a1, a2, s_cont = support[c1], support[c2], support[CONTESTED]
+    last_claim = max(weighed["event_date"])
+    if max(a1, s_cont) < params.min_support:
+        state, conf, states = UNKNOWN, 0.0, ()
+    elif s_cont >= a1 or (a2 >= params.conflict_min and a2 >= params.conflict_ratio * a1):
+        state, states = CONTESTED, (CONTESTED, c1, c2) if a2 >= params.conflict_min else (CONTESTED,)
+        conf = max(s_cont, min(a1, a2))
+    else:
+        state, states = c1, (c1,)
+        conf = a1 * (1.0 - max(a2, s_cont))
+    conf *= freshness((as_of - last_claim).days, params)
+    behind = weighed[weighed["claimed_controller"].isin(states) & (weighed["weight"] > 0)]
+    behind = behind.sort_values(["weight", "event_date"], ascending=[False, False])
+    confirmed = behind.loc[behind["claim_kind"] != SELF_SERVING, "event_date"]
+    return AreaState(
+        area_id=area_id,
+        controller=state,
+        confidence=round(float(conf), 4),
+        claimed_only=bool(len(behind)) and bool((behind["claim_kind"] == SELF_SERVING).all()),
+        deciding=tuple(behind["id"]),
+        last_confirmed=max(confirmed) if len(confirmed) else None,
+        last_claim=last_claim,
+        n_claims=len(weighed),
+        support={k: round(v, 4) for k, v in support.items()},
+    )
+
+
+def claims_for(records: pd.DataFrame, evidence: pd.DataFrame, area_id: str) -> pd.DataFrame:
+    """The records about one area, with the scope they have for it."""
+    ev = evidence[evidence["area_id"] == area_id]
+    claims = records.iloc[ev["rec"].to_numpy()].copy()
+    claims["scope"] = ev["scope"].to_numpy()
+    return claims
+
+
+def explain(records: pd.DataFrame, evidence: pd.DataFrame, area_id: str, as_of: date,
+            params: ModelParams = PARAMS) -> tuple[AreaState, pd.DataFrame]:
+    """State of one area plus its weighed claim stack (newest first) — the click panel's content."""
+    weighed = weigh_claims(claims_for(records, evidence, area_id), as_of, params)
+    state = decide(area_id, weighed, as_of, params)
+    stack = weighed.sort_values(["event_date", "weight"], ascending=[False, False]) if not weighed.empty else weighed
+    return state, stack
+
+
+def compute_states(records: pd.DataFrame, evidence: pd.DataFrame, area_ids: Iterable[str], as_of: date,
+                   params: ModelParams = PARAMS) -> dict[str, AreaState]:
+    """State of every area as of a date; areas without claims are `unknown` with no data."""
+    states = {a: no_data(a) for a in area_ids}
+    if records.empty or evidence.empty:
+        return states
+    dated = evidence[[d <= as_of for d in records["event_date"].to_numpy()[evidence["rec"].to_numpy()]]]
+    for area_id, _ in dated.groupby("area_id"):
+        if area_id in states:
+            states[area_id] = explain(records, evidence, area_id, as_of, params)[0]
+    return states
+
+
+def states_frame(states: dict[str, AreaState], as_of: date) -> pd.DataFrame:
+    """A table for export and tests: one row per area."""
+    return pd.DataFrame(
+        [
+            {
+                "area_id": s.area_id,
+                "controller": s.controller,
+                "confidence": s.confidence,
+                "claimed_only": s.claimed_only,
+                "has_data": s.has_data,
+                "last_confirmed": s.last_confirmed,
+                "days_since_confirmed": s.days_since_confirmed(as_of),
+                "n_claims": s.n_claims,
+                "deciding": ";".join(s.deciding),
+            }
+            for s in states.values()
+        ]
+    )
+
+
+def date_range(records: pd.DataFrame, pad_days: int = 1) -> tuple[date, date]:
+    """The slider's range: the data's first to last claim, padded a little on both sides."""
+    if records.empty:
+        today = date.today()
+        return today - timedelta(days=30), today
+    return min(records["event_date"]) - timedelta(days=pad_days), max(records["event_date"]) + timedelta(days=pad_days)
+
+
+def change_dates(records: pd.DataFrame, evidence: pd.DataFrame, area_id: str) -> list[date]:
+    """Dates on which a claim about the area appears: where its state can change."""
+    claims = claims_for(records, evidence, area_id)
+    return sorted(set(claims["event_date"]))
+
+
+def area_history(records: pd.DataFrame, evidence: pd.DataFrame, area_id: str,
+                 params: ModelParams = PARAMS) -> pd.DataFrame:
+    """The area's change log: each claim date, the state it led to, and the records behind it."""
+    rows = []
+    previous = None
+    for d in change_dates(records, evidence, area_id):
+        state, stack = explain(records, evidence, area_id, d, params)
+        new_today = stack[stack["event_date"] == d]
+        key = (state.controller, state.claimed_only)
+        rows.append(
+            {
+                "date": d,
+                "controller": state.controller,
+                "confidence": state.confidence,
+                "claimed_only": state.claimed_only,
+                "changed": key != previous,
+                "new_claims": ";".join(new_today["id"]),
+                "deciding": ";".join(state.deciding),
+            }
+        )
+        previous = key
+    return pd.DataFrame(rows, columns=["date", "controller", "confidence", "claimed_only", "changed", "new_claims", "deciding"])

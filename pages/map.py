@@ -1,0 +1,151 @@
+"""Map page: date slider, coloured areas, click → the claims behind the colour.  Layout only."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geo import control, mapview
+from geo.constants import DISTRICT, LEVELS, PROVINCE
+from geo.districts import rollup_province
+from geo.gazetteer import PROVINCE_BY_ID, PROVINCE_GAZETTEER
+from pages import common
+
+result = common.load_records()
+records = result.records
+layer = common.districts()
+first, last = control.date_range(records)
+
+# --- state from the URL on first load, then from widgets ------------------------------------------
+if "map_init" not in st.session_state:
+    qp = st.query_params
+    st.session_state.map_init = True
+    wanted = common.parse_date(qp.get("date"))
+    if qp.get("date") and wanted is None:
+        st.session_state.url_warning = f"Ignored date '{qp.get('date')}' in the link: use YYYY-MM-DD."
+    st.session_state.date = min(max(wanted, first), last) if wanted else last
+    level = qp.get("level", PROVINCE)
+    st.session_state.level = level if level in LEVELS else PROVINCE
+    st.session_state.area_query = qp.get("area")
+
+if st.session_state.get("url_warning"):
+    st.warning(st.session_state.pop("url_warning"))
+
+level = st.session_state.level
+if level == DISTRICT and layer is None:
+    level = PROVINCE
+
+gdf, geojson = common.provinces()
+names = dict(zip(gdf["area_id"], gdf["name"]))
+if level == DISTRICT:
+    names = layer.names()
+    geojson = layer.geojson
+
+# Resolve ?area= once the level is known (a name or an id, any common spelling).
+if st.session_state.get("area_query"):
+    query = st.session_state.pop("area_query")
+    found = PROVINCE_GAZETTEER.resolve(query) if level == PROVINCE else (layer.national.resolve(query) if layer else None)
+    if found:
+        st.session_state.area = found
+    else:
+        st.warning(f"No {level} called '{query}' on this map.")
+
+# --- controls ------------------------------------------------------------------------------------
+evidence, unresolved = common.evidence_for(level, result, layer)
+
+
+def _shift(days: int) -> None:
+    st.session_state.date = min(max(st.session_state.date + timedelta(days=days), first), last)
+
+
+def _jump(direction: int) -> None:
+    current = st.session_state.date
+    area = st.session_state.get("area")
+    dates = control.change_dates(records, evidence, area) if area else sorted(set(records["event_date"]))
+    target = [d for d in dates if (d > current if direction > 0 else d < current)]
+    if target:
+        st.session_state.date = target[0] if direction > 0 else target[-1]
+
+
+top = st.columns([6, 1, 1, 1, 1, 2])
+with top[0]:
+    st.slider("Date", min_value=first, max_value=max(last, first + timedelta(days=1)), step=timedelta(days=1),
+              format="YYYY-MM-DD", key="date", help="Each area shows its claimed state as of this day.")
+top[1].button("◀◀", help="Previous change (of the selected area, else of any area)", on_click=_jump, args=(-1,))
+top[2].button("◀", help="Previous day", on_click=_shift, args=(-1,))
+top[3].button("▶", help="Next day", on_click=_shift, args=(1,))
+top[4].button("▶▶", help="Next change (of the selected area, else of any area)", on_click=_jump, args=(1,))
+with top[5]:
+    options = list(LEVELS) if layer is not None else [PROVINCE]
+    st.segmented_control("Level", options, key="level", format_func=str.capitalize,
+                         help=None if layer is not None else "Add a district layer on the Data page to map districts.")
+
+as_of = st.session_state.date
+area_ids = list(names)
+states = control.compute_states(records, evidence, area_ids, as_of)
+rollups = {}
+if level == PROVINCE and layer is not None:
+    # With a district layer, provinces are derived from their districts.
+    d_evidence, _ = layer.evidence(records)
+    d_states = control.compute_states(records, d_evidence, list(layer.names()), as_of)
+    rollups = {pid: rollup_province(pid, layer, d_states) for pid in area_ids}
+    states = {pid: (r.state if r.state.has_data else states[pid]) for pid, r in rollups.items()}
+
+selected = st.session_state.get("area")
+if selected not in names:
+    selected = None
+
+# --- map + panel ---------------------------------------------------------------------------------
+left, right = st.columns([3, 2], gap="medium")
+with left:
+    base = mapview.base_map(common.leaflet_urls())
+    group = mapview.area_layer(geojson, states, selected)
+    out = st_folium(base, feature_group_to_add=group, key="map", height=600, use_container_width=True,
+                    returned_objects=["last_active_drawing", "last_object_clicked"])
+    st.html(mapview.legend_html())
+    if layer is None:
+        st.caption("Province level only: add a district layer on the **Data** page to map districts.")
+
+clicked = (out or {}).get("last_active_drawing") or {}
+click_sig = str((out or {}).get("last_object_clicked"))
+if clicked and click_sig != st.session_state.get("last_click_sig"):
+    st.session_state.last_click_sig = click_sig
+    area_id = (clicked.get("properties") or {}).get("area_id")
+    if area_id in names and area_id != selected:
+        st.session_state.area = area_id
+        st.rerun()
+
+with right:
+    if selected is None:
+        st.info("Click a province or district to read the claims behind its colour.")
+        counts = control.states_frame(states, as_of)
+        st.caption(f"{int(counts['has_data'].sum())} of {len(counts)} areas have claims on or before {as_of}.")
+    else:
+        state, stack = control.explain(records, evidence, selected, as_of)
+        extra = ""
+        if selected in rollups and rollups[selected].state.has_data:
+            state = rollups[selected].state
+            extra = f'<p class="why rollup"><b>From districts:</b> {mapview.esc(rollups[selected].summary())}</p>'
+        title = names[selected]
+        if level == DISTRICT:
+            title = f"{names[selected]} ({PROVINCE_BY_ID[layer.gdf.set_index('area_id').loc[selected, 'province_id']].name})"
+        st.html(mapview.panel_html(title, state, stack, as_of, extra=extra))
+        history = control.area_history(records, evidence, selected)
+        if len(history):
+            with st.expander("Change log", expanded=False):
+                st.dataframe(history, hide_index=True, use_container_width=True)
+
+with st.expander("How confidence works"):
+    st.markdown(mapview.model_explanation())
+if len(unresolved):
+    st.warning(f"{len(unresolved)} record(s) name a district that is not in the district layer; "
+               "they are not on the district map (see the Data page).")
+if result.problems:
+    st.caption(f"{len(result.problems)} problem(s) in the records file — see the Data page.")
+
+# --- keep the URL shareable ------------------------------------------------------------------------
+params = {"date": as_of.isoformat(), "level": level}
+if selected:
+    params["area"] = names[selected] if level == PROVINCE else selected
+st.query_params.from_dict(params)
