@@ -13,6 +13,7 @@ exactly one province (from the province field, else by the largest overlap with 
 provinces), marks the provincial capital districts, and writes a simplified display copy plus a
 JSON report into `data/boundaries/user/` atomically: a failed import leaves that folder untouched.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -68,7 +69,12 @@ DOWNLOAD_TIMEOUT_S = 60
 # schema whose name field exists decides, and its code/province fields are preferred.
 SCHEMAS: tuple[tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]], ...] = (
     ("geoBoundaries", ("shapeName",), ("shapeID",), ()),
-    ("OCHA COD-AB", ("ADM2_EN", "ADM2_NAME", "ADM2NAME"), ("ADM2_PCODE", "ADM2PCODE"), ("ADM1_EN", "ADM1_NAME", "ADM1NAME")),
+    (
+        "OCHA COD-AB",
+        ("ADM2_EN", "ADM2_NAME", "ADM2NAME"),
+        ("ADM2_PCODE", "ADM2PCODE"),
+        ("ADM1_EN", "ADM1_NAME", "ADM1NAME"),
+    ),
     ("GADM", ("NAME_2",), ("GID_2", "HASC_2"), ("NAME_1",)),
     (
         "plain",
@@ -134,7 +140,9 @@ class ImportReport:
             fields += f", code field “{self.code_field}”"
             if not self.ids_from_code:
                 fields += " (not unique, so ids are built from province and name)"
-        fields += f", province field “{self.province_field}”" if self.province_field else ", no province field"
+        fields += (
+            f", province field “{self.province_field}”" if self.province_field else ", no province field"
+        )
         text = (
             f"Imported {self.n_written} districts from {self.source} ({self.n_read} features read; "
             f"{fields}; source CRS {self.crs_in or 'unknown'}). "
@@ -161,10 +169,14 @@ def load_districts(path: Path = DISTRICTS_FILE) -> gpd.GeoDataFrame | None:
     try:
         gdf = gpd.read_file(path, engine="pyogrio")
     except Exception as exc:  # noqa: BLE001 - any reader failure means the cached copy is unusable
-        raise BoundaryImportError(f"{path}: the imported district layer cannot be read ({exc}); import it again") from exc
+        raise BoundaryImportError(
+            f"{path}: the imported district layer cannot be read ({exc}); import it again"
+        ) from exc
     missing = [c for c in DISTRICT_COLUMNS if c not in gdf.columns]
     if missing:
-        raise BoundaryImportError(f"{path}: the imported district layer lacks {', '.join(missing)}; import it again")
+        raise BoundaryImportError(
+            f"{path}: the imported district layer lacks {', '.join(missing)}; import it again"
+        )
     gdf = gdf.set_crs(4326, allow_override=True)
     gdf["is_capital"] = gdf["is_capital"].fillna(False).astype(bool)
     for col in ("area_id", "name", "province_id", "province_name"):
@@ -215,7 +227,11 @@ def import_district_layer(
         report.output_bytes = len(data)
         report.seconds = round(time.perf_counter() - started, 3)
         report_data = json.dumps(
-            {**asdict(report), "written_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "summary": report.summary()},
+            {
+                **asdict(report),
+                "written_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                "summary": report.summary(),
+            },
             ensure_ascii=False,
             indent=2,
         ).encode("utf-8")
@@ -239,12 +255,11 @@ def _fetch(source: str | Path, work: Path, say: Callable[[float, str], None]) ->
                 f"{text}: only http:// and https:// URLs can be imported (got “{scheme}://”); "
                 "for a local file give its path"
             )
-        path = _download(text, work, say)
+        path = _download(text, work, say, 0.02, 0.06)
         # geoBoundaries' API answers with metadata that points at the GeoJSON: follow it once.
         follow = _geoboundaries_link(path)
         if follow:
-            say(0.08, "following the geoBoundaries download link")
-            path = _download(follow, work, say)
+            path = _download(follow, work, say, 0.08, 0.06)
         return path, text
     path = Path(text).expanduser()
     if not path.exists():
@@ -254,11 +269,13 @@ def _fetch(source: str | Path, work: Path, say: Callable[[float, str], None]) ->
     return path, str(path)
 
 
-def _download(url: str, work: Path, say: Callable[[float, str], None]) -> Path:
+def _download(url: str, work: Path, say: Callable[[float, str], None], start: float, span: float) -> Path:
     request = urllib.request.Request(url, headers={"User-Agent": "afghan-control-map/1 (district importer)"})
-    say(0.02, f"downloading {url}")
+    say(start, f"downloading {url}")
     try:
-        with urllib.request.urlopen(request, timeout=DOWNLOAD_TIMEOUT_S) as response:  # noqa: S310 - scheme checked
+        with urllib.request.urlopen(
+            request, timeout=DOWNLOAD_TIMEOUT_S
+        ) as response:  # noqa: S310 - scheme checked
             total = int(response.headers.get("Content-Length") or 0)
             target = work / f"download-{uuid.uuid4().hex}"
             done = 0
@@ -266,10 +283,15 @@ def _download(url: str, work: Path, say: Callable[[float, str], None]) -> Path:
                 while chunk := response.read(1 << 20):
                     done += len(chunk)
                     if done > MAX_DOWNLOAD_BYTES:
-                        raise BoundaryImportError(f"{url}: download larger than {MAX_DOWNLOAD_BYTES >> 20} MiB; stopped")
+                        raise BoundaryImportError(
+                            f"{url}: download larger than {MAX_DOWNLOAD_BYTES >> 20} MiB; stopped"
+                        )
                     out.write(chunk)
                     if total:
-                        say(0.02 + 0.1 * done / total, f"downloading ({done >> 10} of {total >> 10} KiB)")
+                        say(
+                            start + span * min(done / total, 1.0),
+                            f"downloading ({done >> 10} of {total >> 10} KiB)",
+                        )
             suffix = _suffix_for(url, response.headers.get("Content-Type", ""), target)
     except BoundaryImportError:
         raise
@@ -313,13 +335,15 @@ def _geoboundaries_link(path: Path) -> str | None:
 
 
 _LAYER_SUFFIXES = (".shp", ".geojson", ".json", ".gpkg")
+# Which of several layers is the district one: "adm2", "ADM_ADM_2", "district", or GADM's "*_2.shp".
+_DISTRICT_MEMBER = r"adm(in)?_?2|district|_2\.(shp|geojson|json|gpkg)$"
 
 
 def _read_layer(path: Path, display: str, layer: str | None) -> gpd.GeoDataFrame:
     import pyogrio
 
     target = str(path)
-    if path.suffix.lower() == ".zip" or zipfile.is_zipfile(path) and path.suffix.lower() not in (".gpkg",):
+    if path.suffix.lower() == ".zip" or (path.suffix.lower() != ".gpkg" and zipfile.is_zipfile(path)):
         target, used = _zip_member(path, display, layer)
         layer = None if used else layer
     try:
@@ -357,7 +381,7 @@ def _zip_member(path: Path, display: str, wanted: str | None) -> tuple[str, bool
         if len(members) == 1:
             chosen = members
         else:
-            chosen = [m for m in members if re.search(r"adm(in)?_?2|district", m, re.I)]
+            chosen = [m for m in members if re.search(_DISTRICT_MEMBER, m, re.I)]
     if len(chosen) != 1:
         raise BoundaryImportError(
             f"{display}: the zip holds several layers ({', '.join(members)}); "
@@ -377,7 +401,7 @@ def _pick_layer(layers: np.ndarray, display: str, wanted: str | None) -> str | N
     polygonal = [str(row[0]) for row in layers if "polygon" in str(row[1]).lower()]
     if len(polygonal) == 1:
         return polygonal[0]
-    district = [n for n in (polygonal or names) if re.search(r"adm(in)?_?2|district", n, re.I)]
+    district = [n for n in (polygonal or names) if re.search(_DISTRICT_MEMBER, n, re.I)]
     if len(district) == 1:
         return district[0]
     raise BoundaryImportError(
@@ -405,11 +429,20 @@ def _clean_geometry(gdf: gpd.GeoDataFrame, display: str, report: ImportReport) -
     geoms = np.asarray(gdf.geometry.array, dtype=object)
     present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     kinds = pd.Series(shapely.get_type_id(geoms[present])).map(
-        {0: "Point", 1: "LineString", 2: "LinearRing", 3: "Polygon", 4: "MultiPoint", 5: "MultiLineString",
-         6: "MultiPolygon", 7: "GeometryCollection"}
+        {
+            0: "Point",
+            1: "LineString",
+            2: "LinearRing",
+            3: "Polygon",
+            4: "MultiPoint",
+            5: "MultiLineString",
+            6: "MultiPolygon",
+            7: "GeometryCollection",
+        }
     )
     if not kinds.isin(["Polygon", "MultiPolygon", "GeometryCollection"]).any():
-        found = ", ".join(f"{n} {k}" for k, n in kinds.value_counts().items()) or "no geometry at all"
+        found = ", ".join(f"{n} {k} feature{'' if n == 1 else 's'}" for k, n in kinds.value_counts().items())
+        found = found or "no geometry at all"
         raise BoundaryImportError(
             f"{display}: has no polygons (found {found}); a district layer needs Polygon or MultiPolygon features"
         )
@@ -422,7 +455,9 @@ def _clean_geometry(gdf: gpd.GeoDataFrame, display: str, report: ImportReport) -
         minx, miny, maxx, maxy = gdf.total_bounds
         if -180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90:
             report.crs_in = "none (assumed EPSG:4326)"
-            report.problems.append("the layer has no coordinate system; longitude/latitude (EPSG:4326) assumed")
+            report.problems.append(
+                "the layer has no coordinate system; longitude/latitude (EPSG:4326) assumed"
+            )
             gdf = gdf.set_crs(4326)
         else:
             raise BoundaryImportError(
@@ -437,7 +472,9 @@ def _clean_geometry(gdf: gpd.GeoDataFrame, display: str, report: ImportReport) -
             try:
                 gdf = gdf.to_crs(4326)
             except Exception as exc:  # noqa: BLE001
-                raise BoundaryImportError(f"{display}: cannot reproject from {report.crs_in} ({_short(exc)})") from exc
+                raise BoundaryImportError(
+                    f"{display}: cannot reproject from {report.crs_in} ({_short(exc)})"
+                ) from exc
 
     geoms = np.asarray(gdf.geometry.array, dtype=object)
     finite = np.array([np.isfinite(shapely.get_coordinates(g)).all() for g in geoms], dtype=bool)
@@ -451,7 +488,9 @@ def _clean_geometry(gdf: gpd.GeoDataFrame, display: str, report: ImportReport) -
     if not has_poly.any():
         raise BoundaryImportError(f"{display}: has no usable polygons after repair")
     if (~has_poly).any():
-        report.problems.append(f"{int((~has_poly).sum())} feature(s) without polygons (points, lines) skipped")
+        report.problems.append(
+            f"{int((~has_poly).sum())} feature(s) without polygons (points, lines) skipped"
+        )
     gdf = gdf[has_poly].copy()
     gdf = gdf.set_geometry(gpd.GeoSeries(kept[has_poly], index=gdf.index, crs=4326))
     return gdf
@@ -478,9 +517,7 @@ def _keep_afghan(
             f"Afghanistan's provinces ({where})"
         )
     if outside.any():
-        report.problems.append(
-            f"{int(outside.sum())} feature(s) outside Afghanistan skipped"
-        )
+        report.problems.append(f"{int(outside.sum())} feature(s) outside Afghanistan skipped")
         gdf = gdf[~outside].copy()
         overlap = {k: v[~outside] for k, v in overlap.items()}
     return gdf, overlap
@@ -573,7 +610,13 @@ def _detect_fields(
     for role, idx in (("code", 2), ("province", 3)):
         if role not in resolved:
             resolved[role] = next(
-                (f for s in order for n in s[idx] if (f := _find_field(columns, n)) and f != resolved["name"]), None
+                (
+                    f
+                    for s in order
+                    for n in s[idx]
+                    if (f := _find_field(columns, n)) and f != resolved["name"]
+                ),
+                None,
             )
     report.schema = schema
     report.name_field = resolved["name"]
@@ -622,7 +665,9 @@ def _build_districts(
             report.renamed.append((str(raw), clean))
         names.append(clean)
     if unnamed:
-        report.problems.append(f"{unnamed} feature(s) without a name in “{fields['name']}” were called “Unnamed N”")
+        report.problems.append(
+            f"{unnamed} feature(s) without a name in “{fields['name']}” were called “Unnamed N”"
+        )
     codes = [_clean_code(v) for v in gdf[fields["code"]].tolist()] if fields["code"] else [None] * n
 
     # Province: from the field when it resolves, else spatially.
@@ -688,7 +733,9 @@ def _build_districts(
     table["area_id"] = table["code"] if codes_ok else table["province_id"] + ":" + table["key"]
     if not table["area_id"].is_unique:  # same name key in one province, different codes
         dup = table["area_id"].duplicated(keep=False)
-        table.loc[dup, "area_id"] = table.loc[dup, "area_id"] + ":" + table.loc[dup, "code"].fillna("").astype(str)
+        table.loc[dup, "area_id"] = (
+            table.loc[dup, "area_id"] + ":" + table.loc[dup, "code"].fillna("").astype(str)
+        )
         table["area_id"] = _uniquify(table["area_id"].tolist())
 
     table["province_name"] = [PROVINCE_BY_ID[p].name for p in table["province_id"]]
@@ -710,7 +757,9 @@ def _build_districts(
     if not fields["province"] and n <= 40:
         as_provinces = sum(resolve_province(nm) is not None for nm in names)
         if as_provinces >= 0.8 * n:
-            report.problems.append("most names are province names: this looks like a province layer, not districts")
+            report.problems.append(
+                "most names are province names: this looks like a province layer, not districts"
+            )
     report.n_province_by_field = int((table["method"] == "field").sum())
     report.n_province_spatial = int((table["method"] == "spatial").sum())
     table = table.sort_values(["province_id", "area_id"], kind="stable").reset_index(drop=True)
@@ -776,16 +825,17 @@ def _display_geometry(table: gpd.GeoDataFrame, report: ImportReport) -> gpd.GeoD
     """Simplify as one coverage (shared borders stay shared), snap to the output grid, keep valid."""
     geoms = np.asarray(table.geometry.array, dtype=object)
     grid = 10.0**-COORD_DECIMALS
-    simple = None
+    # coverage_simplify also copes with small gaps/overlaps between districts (the borders then
+    # stay as (mis)aligned as in the source); any result that comes out invalid or empty is
+    # replaced by that district simplified on its own.
     try:
-        if shapely.coverage_is_valid(geoms):
-            simple = shapely.coverage_simplify(geoms, SIMPLIFY_TOLERANCE)
-    except Exception:  # noqa: BLE001 - older GEOS or a coverage it cannot handle
-        simple = None
-    if simple is None:
-        simple = shapely.simplify(geoms, SIMPLIFY_TOLERANCE / 2, preserve_topology=True)
+        simple = shapely.coverage_simplify(geoms, SIMPLIFY_TOLERANCE)
+    except Exception:  # noqa: BLE001 - GEOS < 3.12, or a coverage it cannot handle
+        simple = np.full(len(geoms), None, dtype=object)
     out = np.empty(len(geoms), dtype=object)
     for i, (orig, simp) in enumerate(zip(geoms, simple)):
+        if simp is None or simp.is_empty or not simp.is_valid:
+            simp = shapely.simplify(orig, SIMPLIFY_TOLERANCE / 2, preserve_topology=True)
         out[i] = _snap(simp, grid) or _snap(orig, grid) or orig
     table = table.copy()
     table = table.set_geometry(list(out), crs=4326)
@@ -817,7 +867,9 @@ def _feature_collection(table: gpd.GeoDataFrame, report: ImportReport) -> dict:
             "is_capital": bool(row.is_capital),
         }
         geometry = json.loads(shapely.to_geojson(row.geometry))
-        features.append({"type": "Feature", "id": props["area_id"], "properties": props, "geometry": geometry})
+        features.append(
+            {"type": "Feature", "id": props["area_id"], "properties": props, "geometry": geometry}
+        )
     return {"type": "FeatureCollection", "name": "districts", "source": report.source, "features": features}
 
 
@@ -890,7 +942,9 @@ def _short(exc: BaseException) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m geo.boundaries", description="Boundary layers of the map.")
+    parser = argparse.ArgumentParser(
+        prog="python -m geo.boundaries", description="Boundary layers of the map."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     imp = sub.add_parser("import", help="import a district layer (file or http(s) URL)")
     imp.add_argument("source", metavar="PATH_OR_URL")

@@ -3,6 +3,7 @@
 The real district file lives outside the repository (../shared/boundaries, test data only); every
 import here writes into a tmp folder, never into data/boundaries/.
 """
+
 from __future__ import annotations
 
 import functools
@@ -109,7 +110,9 @@ def test_gadm_import_counts_and_provinces(gadm):
     assert d["area_id"].is_unique
     assert d["province_id"].notna().all()
     assert set(d["province_id"]) == set(PROVINCE_BY_ID)  # every one of the 34, nothing else
-    assert report.name_field == "NAME" and report.province_field == "PROVINCE" and report.code_field == "HASC_2"
+    assert (
+        report.name_field == "NAME" and report.province_field == "PROVINCE" and report.code_field == "HASC_2"
+    )
     assert report.n_province_by_field == 328 and report.n_province_spatial == 0
     assert (d["province_name"] == [PROVINCE_BY_ID[p].name for p in d["province_id"]]).all()
 
@@ -129,7 +132,11 @@ def test_gadm_at_most_one_capital_per_province(gadm):
     assert (per_province == 1).all()
     assert report.n_capitals == len(per_province) >= 30
     caps = dict(zip(d.loc[d["is_capital"], "province_id"], d.loc[d["is_capital"], "name"]))
-    assert caps["AF-HER"] == "Hirat City" and caps["AF-KAB"] == "Kabul City" and caps["AF-BAL"] == "Mazar-i-Sharif"
+    assert (
+        caps["AF-HER"] == "Hirat City"
+        and caps["AF-KAB"] == "Kabul City"
+        and caps["AF-BAL"] == "Mazar-i-Sharif"
+    )
 
 
 def test_gadm_output_is_valid_small_and_gridded(gadm):
@@ -141,9 +148,13 @@ def test_gadm_output_is_valid_small_and_gridded(gadm):
     assert size == report.output_bytes and size < 1024 * 1024
     print(f"\ndisplay copy: {size / 1024:.0f} KiB, import {report.seconds:.2f} s")
     coords = shapely.get_coordinates(d.geometry.values)
-    assert (abs(coords * 10**boundaries.COORD_DECIMALS - (coords * 10**boundaries.COORD_DECIMALS).round()) < 1e-6).all()
+    assert (
+        abs(coords * 10**boundaries.COORD_DECIMALS - (coords * 10**boundaries.COORD_DECIMALS).round()) < 1e-6
+    ).all()
     # shared borders stay shared: neighbours barely overlap after simplification
-    overlaps = gpd.overlay(d[d["province_id"] == "AF-BDG"], d[d["province_id"] == "AF-BDG"], keep_geom_type=True)
+    overlaps = gpd.overlay(
+        d[d["province_id"] == "AF-BDG"], d[d["province_id"] == "AF-BDG"], keep_geom_type=True
+    )
     overlaps = overlaps[overlaps["area_id_1"] != overlaps["area_id_2"]]
     assert overlaps.to_crs(6933).area.sum() < 1e4  # m², i.e. nothing visible
 
@@ -219,9 +230,30 @@ def test_geopackage_and_explicit_layer(badghis_source, tmp_path):
     badghis_source.dissolve("PROVINCE").reset_index().to_file(path, layer="adm1_provinces", driver="GPKG")
     report = import_district_layer(path, dest_dir=tmp_path / "a")  # picks the adm2 layer
     assert report.n_written == len(badghis_source)
-    report = import_district_layer(path, dest_dir=tmp_path / "b", layer="adm1_provinces", name_field="PROVINCE")
+    report = import_district_layer(
+        path, dest_dir=tmp_path / "b", layer="adm1_provinces", name_field="PROVINCE"
+    )
     assert report.n_written == 2
     assert any("province layer" in p for p in report.problems)
+
+
+def test_zip_with_several_layers(badghis_source, tmp_path):
+    archive = tmp_path / "gadm_AFG_shp.zip"  # GADM-style: one file per level
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("gadm_AFG_1.json", badghis_source.dissolve("PROVINCE").reset_index().to_json())
+        zf.writestr("gadm_AFG_2.json", badghis_source.to_json())
+        zf.writestr("readme.txt", "levels 1 and 2")
+    report = import_district_layer(archive, dest_dir=tmp_path / "a")
+    assert report.n_written == len(badghis_source)
+    report = import_district_layer(
+        archive, dest_dir=tmp_path / "b", layer="gadm_AFG_1.json", name_field="PROVINCE"
+    )
+    assert report.n_written == 2
+    (tmp_path / "c.zip").write_bytes(archive.read_bytes())
+    with zipfile.ZipFile(tmp_path / "c.zip", "a") as zf:
+        zf.writestr("other_2.json", badghis_source.to_json())
+    with pytest.raises(BoundaryImportError, match=r"several layers .*--layer"):
+        import_district_layer(tmp_path / "c.zip", dest_dir=tmp_path / "c")
 
 
 def test_shapefile_without_prj_assumed_lonlat(badghis_source, tmp_path):
@@ -244,15 +276,25 @@ def test_download_over_http(badghis_source, tmp_path):
     served = tmp_path / "www"
     served.mkdir()
     badghis_source.to_file(served / "adm2.geojson", driver="GeoJSON")
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
-    handler.log_message = lambda *a, **k: None
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):  # keep the test output clean
+            pass
+
+    handler = functools.partial(Quiet, directory=str(served))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
         url = f"http://127.0.0.1:{server.server_port}/adm2.geojson"
-        report = import_district_layer(url, dest_dir=tmp_path / "out")
+        seen: list[float] = []
+        report = import_district_layer(url, dest_dir=tmp_path / "out", progress=lambda f, _m: seen.append(f))
         assert report.source == url and report.n_written == len(badghis_source)
+        assert seen == sorted(seen) and seen[-1] == 1.0
+        # geoBoundaries' API answers with metadata pointing at the file: the importer follows it
+        (served / "meta.json").write_text(json.dumps({"boundaryISO": "AFG", "gjDownloadURL": url}))
+        report = import_district_layer(url.replace("adm2.geojson", "meta.json"), dest_dir=tmp_path / "gb")
+        assert report.n_written == len(badghis_source)
         with pytest.raises(BoundaryImportError, match="download failed"):
             import_district_layer(url.replace("adm2", "missing"), dest_dir=tmp_path / "out2")
     finally:
@@ -271,12 +313,17 @@ def test_other_url_schemes_refused(url, tmp_path):
 
 
 def test_geoboundaries_schema(badghis_source, tmp_path):
-    gb = badghis_source[["NAME", "GID_2", "geometry"]].rename(columns={"NAME": "shapeName", "GID_2": "shapeID"})
+    gb = badghis_source[["NAME", "GID_2", "geometry"]].rename(
+        columns={"NAME": "shapeName", "GID_2": "shapeID"}
+    )
     gb["shapeGroup"] = "AFG"
     gb.to_file(tmp_path / "gb.geojson", driver="GeoJSON")
     report = import_district_layer(tmp_path / "gb.geojson", dest_dir=tmp_path / "out")
     assert (report.schema, report.name_field, report.code_field, report.province_field) == (
-        "geoBoundaries", "shapeName", "shapeID", None
+        "geoBoundaries",
+        "shapeName",
+        "shapeID",
+        None,
     )
     assert report.ids_from_code and report.n_province_spatial == len(gb)
     d = load_districts(tmp_path / "out" / "districts.geojson")
@@ -290,7 +337,11 @@ def test_ocha_schema(badghis_source, tmp_path):
     cod = cod[["ADM2_EN", "ADM2_PCODE", "ADM1_EN", "geometry"]]
     cod.to_file(tmp_path / "cod.geojson", driver="GeoJSON")
     report = import_district_layer(tmp_path / "cod.geojson", dest_dir=tmp_path / "out")
-    assert (report.name_field, report.code_field, report.province_field) == ("ADM2_EN", "ADM2_PCODE", "ADM1_EN")
+    assert (report.name_field, report.code_field, report.province_field) == (
+        "ADM2_EN",
+        "ADM2_PCODE",
+        "ADM1_EN",
+    )
     assert report.n_province_by_field == len(cod) and report.ids_from_code
 
 
@@ -303,7 +354,9 @@ def test_gadm_full_schema(badghis_source, tmp_path):
 
 
 def test_unknown_fields_listed_and_explicit_fields_work(badghis_source, tmp_path):
-    odd = badghis_source[["NAME", "PROVINCE", "geometry"]].rename(columns={"NAME": "wolus", "PROVINCE": "wilayat"})
+    odd = badghis_source[["NAME", "PROVINCE", "geometry"]].rename(
+        columns={"NAME": "wolus", "PROVINCE": "wilayat"}
+    )
     path = tmp_path / "odd.geojson"
     odd.to_file(path, driver="GeoJSON")
     with pytest.raises(BoundaryImportError) as err:
@@ -311,7 +364,9 @@ def test_unknown_fields_listed_and_explicit_fields_work(badghis_source, tmp_path
     message = str(err.value)
     assert str(path) in message and "wolus" in message and "wilayat" in message
     assert "--name-field" in message and "name_field=" in message
-    report = import_district_layer(path, dest_dir=tmp_path / "out", name_field="wolus", province_field="WILAYAT")
+    report = import_district_layer(
+        path, dest_dir=tmp_path / "out", name_field="wolus", province_field="WILAYAT"
+    )
     assert (report.name_field, report.province_field, report.code_field) == ("wolus", "wilayat", None)
     assert report.n_province_by_field == len(odd)
     with pytest.raises(BoundaryImportError, match="no field “nope”.*wolus"):
@@ -371,7 +426,9 @@ def test_regional_layer_keeps_only_afghan_features(badghis_source, tmp_path):
     foreign = gpd.GeoDataFrame(
         {"NAME": ["Islamabad"], "PROVINCE": ["Punjab"]}, geometry=[box(72.9, 33.5, 73.2, 33.8)], crs=4326
     )
-    mixed = gpd.GeoDataFrame(list(badghis_source.to_dict("records")) + list(foreign.to_dict("records")), crs=4326)
+    mixed = gpd.GeoDataFrame(
+        list(badghis_source.to_dict("records")) + list(foreign.to_dict("records")), crs=4326
+    )
     mixed.to_file(tmp_path / "mixed.geojson", driver="GeoJSON")
     report = import_district_layer(tmp_path / "mixed.geojson", dest_dir=tmp_path / "out")
     assert report.n_written == len(badghis_source)
@@ -384,24 +441,28 @@ def test_regional_layer_keeps_only_afghan_features(badghis_source, tmp_path):
 def _write_bad(kind: str, folder: Path) -> Path:
     if kind == "corrupt":
         path = folder / "corrupt.geojson"
-        path.write_bytes(os.urandom(2048).replace(b"{", b"(") + b"\x00garbage")
+        path.write_bytes(bytes(range(256)).replace(b"{", b"(") * 8 + b"\x00garbage")
     elif kind == "empty":
         path = folder / "empty.geojson"
         path.write_text(json.dumps({"type": "FeatureCollection", "features": []}))
     elif kind == "points":
         path = folder / "points.geojson"
-        gpd.GeoDataFrame({"NAME": ["Kabul", "Herat"]}, geometry=[Point(69.2, 34.5), Point(62.2, 34.3)], crs=4326).to_file(
-            path, driver="GeoJSON"
-        )
+        gpd.GeoDataFrame(
+            {"NAME": ["Kabul", "Herat"]}, geometry=[Point(69.2, 34.5), Point(62.2, 34.3)], crs=4326
+        ).to_file(path, driver="GeoJSON")
     elif kind == "europe":
         path = folder / "europe.geojson"
         gpd.GeoDataFrame(
-            {"NAME": ["Paris", "Lyon"]}, geometry=[box(2.2, 48.8, 2.5, 48.9), box(4.7, 45.7, 4.9, 45.8)], crs=4326
+            {"NAME": ["Paris", "Lyon"]},
+            geometry=[box(2.2, 48.8, 2.5, 48.9), box(4.7, 45.7, 4.9, 45.8)],
+            crs=4326,
         ).to_file(path, driver="GeoJSON")
     elif kind == "pakistan":  # inside Afghanistan's bounding box, but not in Afghanistan
         path = folder / "pakistan.geojson"
         gpd.GeoDataFrame(
-            {"NAME": ["Islamabad", "Rawalpindi"]}, geometry=[box(72.9, 33.6, 73.2, 33.8), box(72.9, 33.3, 73.3, 33.6)], crs=4326
+            {"NAME": ["Islamabad", "Rawalpindi"]},
+            geometry=[box(72.9, 33.6, 73.2, 33.8), box(72.9, 33.3, 73.3, 33.6)],
+            crs=4326,
         ).to_file(path, driver="GeoJSON")
     elif kind == "missing":
         path = folder / "does-not-exist.geojson"
@@ -417,7 +478,7 @@ def _write_bad(kind: str, folder: Path) -> Path:
     [
         ("corrupt", r"corrupt\.geojson: cannot be read .*corrupt"),
         ("empty", r"empty\.geojson: the layer is empty"),
-        ("points", r"points\.geojson: has no polygons \(found 2 Point\)"),
+        ("points", r"points\.geojson: has no polygons \(found 2 Point features\)"),
         ("europe", r"europe\.geojson: does not look like Afghanistan .*45\.70…48\.90°N, outside"),
         ("pakistan", r"pakistan\.geojson: does not look like Afghanistan — none of its 2 features"),
         ("missing", r"does-not-exist\.geojson: file not found"),
@@ -494,5 +555,7 @@ def test_cli_bad_path_exits_2(tmp_path):
 
 def test_geo_package_does_not_import_streamlit():
     code = "import sys, geo.boundaries, geo.gazetteer, geo.constants; print('streamlit' in sys.modules)"
-    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
     assert result.stdout.strip() == "False", result.stderr

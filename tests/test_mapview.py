@@ -1,0 +1,78 @@
+import re
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from geo.assets import ensure_leaflet
+from geo.boundaries import load_provinces, to_geojson
+from geo.constants import ACTORS, NO_DATA_COLOUR, TALIBAN
+from geo.control import AreaState, explain, no_data, province_evidence
+from geo.mapview import area_layer, base_map, esc, fill_opacity, legend_html, panel_html, safe_href, style_for
+from geo.records import parse_records, to_csv_text
+
+HOSTILE = '<script>alert(1)</script><img src=x onerror="alert(2)">'
+
+
+def test_style_channels():
+    strong = AreaState("A", TALIBAN, 0.9, False, ("r",), None, None, 1)
+    weak = AreaState("A", TALIBAN, 0.2, False, ("r",), None, None, 1)
+    claimed = AreaState("A", TALIBAN, 0.2, True, ("r",), None, None, 1)
+    assert style_for(strong)["fillColor"] == ACTORS[TALIBAN].colour
+    assert style_for(strong)["fillOpacity"] > style_for(weak)["fillOpacity"]
+    assert style_for(claimed)["dashArray"] and not style_for(weak)["dashArray"]
+    assert style_for(no_data("A"))["fillColor"] == NO_DATA_COLOUR
+    assert style_for(strong, selected=True)["weight"] > style_for(strong)["weight"]
+    assert style_for(strong)["className"] == "area-A"
+    assert fill_opacity(0) < fill_opacity(0.5) < fill_opacity(1) <= 1
+
+
+@pytest.mark.parametrize(
+    "url, ok",
+    [("https://example.org/a?b=1&c=2", True), ("http://x.af", True), ("javascript:alert(1)", False),
+     ("data:text/html,hi", False), ("//evil.example", False), (None, False), ("", False)],
+)
+def test_only_http_links(url, ok):
+    assert (safe_href(url) is not None) is ok
+
+
+def test_escape():
+    assert esc(HOSTILE) == "&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=&quot;alert(2)&quot;&gt;"
+    assert esc(None) == "" and esc(float("nan")) == ""
+
+
+def test_panel_escapes_all_record_text():
+    row = {
+        "id": "x-1", "event_date": "2021-07-07", "date_precision": "day", "province": "Badghis",
+        "claimed_controller": "taliban", "claim_kind": "self_serving", "claimant": "<b>Spokes</b>man",
+        "claimant_side": "taliban", "outlet": "<i>Outlet</i>", "url": "https://example.org/?a=<x>",
+        "quote": HOSTILE, "source_reliability": "C", "info_credibility": "3", "notes": "<svg onload=alert(3)>",
+    }
+    recs = parse_records(to_csv_text([row]), "t.csv").records
+    s, stack = explain(recs, province_evidence(recs), "AF-BDG", date(2021, 7, 7))
+    html = panel_html('Bad<ghis>', s, stack, date(2021, 7, 7))
+    assert "<script" not in html and "<img" not in html and "<svg" not in html and "<b>Spokes" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "&lt;b&gt;Spokes&lt;/b&gt;man" in html and "Bad&lt;ghis&gt;" in html
+    assert 'href="https://example.org/?a=&lt;x&gt;"' in html
+
+
+def test_map_is_offline_and_has_no_basemap(tmp_path):
+    urls = ensure_leaflet(tmp_path)
+    assert len(list((tmp_path / "vendor").rglob("leaflet.js"))) == 1
+    m = base_map(urls)
+    gdf = load_provinces()
+    states = {a: no_data(a) for a in gdf["area_id"]}
+    area_layer(to_geojson(gdf), states, "AF-BDG").add_to(m)
+    page = m.get_root().render()
+    external = set(re.findall(r'(?:src|href)="(https?://[^"]+)"', page))
+    assert external == set(), external
+    assert urls["js"] in page and urls["css"] in page
+    assert "tileLayer" not in page  # no basemap by default
+    assert page.count('"area_id"') >= 34
+
+
+def test_legend_explains_both_channels():
+    text = legend_html()
+    for word in ("Claimed controller", "Confidence", "Claimed only", "No claims"):
+        assert word in text
