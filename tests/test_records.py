@@ -196,3 +196,9 @@ def test_concurrent_saves_lose_nothing(tmp_path):
         assert p.exitcode == 0
     ids = set(load_records(path).records["id"])
     assert ids == {f"c-{k * 100 + i}" for k in range(4) for i in range(15)}
+
+
+def test_schema_is_documented():
+    doc = (Path(__file__).resolve().parents[1] / "data" / "README.md").read_text(encoding="utf-8")
+    for field in COLUMNS:
+        assert f"`{field}`" in doc, field
