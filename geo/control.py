@@ -3,7 +3,7 @@
 Per claim: weight = reliability × interest × precision × scope, then
   × 0.5^(age / half-life)            older claims count less than the area's newest one,
   × superseded_factor                 once a newer claim about the area says otherwise,
-and re-reports of one origin (same claimant, day and state) count once.
+and re-reports of one origin (same claimant, day, state and kind) count once.
 Per state: support = 1 − Π(1 − weight).  Two sides both strongly supported, or strong
 "contested" claims, make the area contested; weak support leaves it unknown.  An outcome resting
 only on self-serving claims is flagged claimed-only.  The outcome holds until new claims arrive;
@@ -16,11 +16,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Iterable
 
+import numpy as np
 import pandas as pd
 
 from geo.constants import (
     CAPITAL_FOR_PROVINCE,
     CONTESTED,
+    CONTROLLERS,
     DISTRICT_FOR_PROVINCE,
     HOLDERS,
     INTEREST,
@@ -35,6 +37,9 @@ from geo.constants import (
 from geo.gazetteer import PROVINCE_BY_ID, district_aliases, name_key
 
 SUPPORTED_STATES: tuple[str, ...] = HOLDERS + (CONTESTED,)
+# Supports are compared after rounding, so exact ties (0.5 vs 0.5) decide the same way however
+# the product was computed.
+SUPPORT_DECIMALS = 9
 
 
 @dataclass(frozen=True)
@@ -132,7 +137,8 @@ def weigh_claims(claims: pd.DataFrame, as_of: date, params: ModelParams = PARAMS
     out["superseded"] = latest_other
     out["weight"] = out["base"] * out["decay"] * [params.superseded_factor if s else 1.0 for s in out["superseded"]]
     # Re-reports of one origin count once: keep the strongest per claimant/day/state.
-    origin = out["claimant"].str.lower().str.strip() + "|" + out["event_date"].astype(str) + "|" + out["claimed_controller"]
+    origin = (out["claimant"].str.lower().str.strip() + "|" + out["event_date"].astype(str) + "|"
+              + out["claimed_controller"] + "|" + out["claim_kind"])
     strongest_first = out["weight"].sort_values(ascending=False, kind="stable").index
     out["duplicate"] = origin.loc[strongest_first].duplicated().reindex(out.index)
     out.loc[out["duplicate"], "weight"] = 0.0
@@ -146,7 +152,7 @@ def support_by_state(weighed: pd.DataFrame) -> dict[str, float]:
         p_none = 1.0
         for x in w:
             p_none *= 1.0 - min(float(x), 1.0)
-        support[state] = 1.0 - p_none
+        support[state] = round(1.0 - p_none, SUPPORT_DECIMALS)
     return support
 
 
@@ -206,9 +212,9 @@ def explain(records: pd.DataFrame, evidence: pd.DataFrame, area_id: str, as_of: 
     return state, stack
 
 
-def compute_states(records: pd.DataFrame, evidence: pd.DataFrame, area_ids: Iterable[str], as_of: date,
-                   params: ModelParams = PARAMS) -> dict[str, AreaState]:
-    """State of every area as of a date; areas without claims are `unknown` with no data."""
+def compute_states_naive(records: pd.DataFrame, evidence: pd.DataFrame, area_ids: Iterable[str], as_of: date,
+                         params: ModelParams = PARAMS) -> dict[str, AreaState]:
+    """Reference implementation: `explain` per area.  Readable, slow; tests and bench compare to it."""
     states = {a: no_data(a) for a in area_ids}
     if records.empty or evidence.empty:
         return states
@@ -217,6 +223,121 @@ def compute_states(records: pd.DataFrame, evidence: pd.DataFrame, area_ids: Iter
         if area_id in states:
             states[area_id] = explain(records, evidence, area_id, as_of, params)[0]
     return states
+
+
+class StateIndex:
+    """Every area's state at any date, fast: built once per records/evidence, queried per date.
+
+    Claims are sorted by date once, so a date is a prefix (binary search); the combination rule
+    then runs as array operations over that prefix.  `deciding` is left empty here — the panel
+    asks `explain` for one area's full reasoning.
+    """
+
+    def __init__(self, records: pd.DataFrame, evidence: pd.DataFrame, area_ids: Iterable[str]):
+        self.area_ids = list(area_ids)
+        pos = {a: i for i, a in enumerate(self.area_ids)}
+        ev = evidence[evidence["area_id"].isin(pos)] if len(evidence) else evidence
+        recs = records.iloc[ev["rec"].to_numpy()] if len(ev) else records.iloc[0:0]
+        t = np.array([d.toordinal() for d in recs["event_date"]], dtype=np.int64)
+        order = np.argsort(t, kind="stable")
+        self.t = t[order]
+        self.area = ev["area_id"].map(pos).to_numpy(dtype=np.int64)[order]
+        self.ctrl = np.array([CONTROLLER_CODE[c] for c in recs["claimed_controller"]], dtype=np.int64)[order]
+        self.self_serving = (recs["claim_kind"].to_numpy() == SELF_SERVING)[order]
+        base = [base_weight(r, k, p) for r, k, p in zip(recs["source_reliability"], recs["claim_kind"], recs["date_precision"])]
+        self.base = (np.asarray(base, dtype=float) * ev["scope"].to_numpy(dtype=float))[order] if len(ev) else np.zeros(0)
+        claimant = recs["claimant"].str.lower().str.strip().to_numpy()[order] if len(ev) else np.array([], dtype=object)
+        kind = recs["claim_kind"].to_numpy()[order] if len(ev) else np.array([], dtype=object)
+        keys = (pd.MultiIndex.from_arrays([self.area, claimant, self.t, self.ctrl, kind]) if len(ev)
+                else pd.MultiIndex.from_arrays([[], [], [], [], []]))
+        self.origin, uniques = pd.factorize(keys)
+        self.n_origins = len(uniques)
+        self.origin_area = np.zeros(self.n_origins, dtype=np.int64)
+        self.origin_ctrl = np.zeros(self.n_origins, dtype=np.int64)
+        self.origin_area[self.origin] = self.area
+        self.origin_ctrl[self.origin] = self.ctrl
+
+    def at(self, as_of: date, params: ModelParams = PARAMS) -> dict[str, AreaState]:
+        n_areas, n_ctrl = len(self.area_ids), len(CONTROLLER_CODE)
+        n = int(np.searchsorted(self.t, as_of.toordinal(), side="right"))
+        area, t, ctrl, ss = self.area[:n], self.t[:n], self.ctrl[:n], self.self_serving[:n]
+        newest = np.full(n_areas, np.iinfo(np.int64).min)
+        np.maximum.at(newest, area, t)
+        count = np.bincount(area, minlength=n_areas)
+        latest = np.full((n_areas, n_ctrl), np.iinfo(np.int64).min)
+        np.maximum.at(latest, (area, ctrl), t)
+        top = np.argmax(latest, axis=1)
+        first = latest[np.arange(n_areas), top]
+        second = np.sort(latest, axis=1)[:, -2]
+        other_latest = np.where(ctrl == top[area], second[area], first[area])
+        superseded = other_latest > t
+        decay = 0.5 ** ((newest[area] - t) / params.half_life_days)
+        w = self.base[:n] * decay * np.where(superseded, params.superseded_factor, 1.0)
+        per_origin = np.zeros(self.n_origins)
+        np.maximum.at(per_origin, self.origin[:n], w)
+        log_none = np.zeros((n_areas, n_ctrl))
+        np.add.at(log_none, (self.origin_area, self.origin_ctrl), np.log1p(-np.minimum(per_origin, 1.0 - 1e-12)))
+        support = np.round(1.0 - np.exp(log_none), SUPPORT_DECIMALS)
+        live = w > 0
+        backed = np.zeros((n_areas, n_ctrl), dtype=np.int64)
+        np.add.at(backed, (area[live], ctrl[live]), 1)
+        confirmed_n = np.zeros((n_areas, n_ctrl), dtype=np.int64)
+        confirmed_t = np.full((n_areas, n_ctrl), np.iinfo(np.int64).min)
+        keep = live & ~ss
+        np.add.at(confirmed_n, (area[keep], ctrl[keep]), 1)
+        np.maximum.at(confirmed_t, (area[keep], ctrl[keep]), t[keep])
+
+        holders = support[:, HOLDER_CODES]
+        rank = np.argsort(-holders, axis=1, kind="stable")
+        c1 = HOLDER_CODES[rank[:, 0]]
+        c2 = HOLDER_CODES[rank[:, 1]]
+        rows = np.arange(n_areas)
+        a1, a2, s_cont = support[rows, c1], support[rows, c2], support[:, CONTESTED_CODE]
+        unknown = np.maximum(a1, s_cont) < params.min_support
+        contested = ~unknown & ((s_cont >= a1) | ((a2 >= params.conflict_min) & (a2 >= params.conflict_ratio * a1)))
+        pair = contested & (a2 >= params.conflict_min)
+        conf = np.where(contested, np.maximum(s_cont, np.minimum(a1, a2)), a1 * (1.0 - np.maximum(a2, s_cont)))
+        conf = np.where(unknown, 0.0, conf) * 0.5 ** (np.maximum(as_of.toordinal() - newest, 0) / params.stale_half_life_days)
+
+        def over(table: np.ndarray, reduce) -> np.ndarray:
+            """Reduce a per-controller table over each area's deciding states."""
+            mine = table[rows, c1]
+            cont = table[:, CONTESTED_CODE]
+            both = reduce(reduce(cont, table[rows, c1]), table[rows, c2])
+            return np.where(unknown, 0, np.where(pair, both, np.where(contested, cont, mine)))
+
+        n_backed = over(backed, np.add)
+        n_confirmed = over(confirmed_n, np.add)
+        last_confirmed = over(confirmed_t, np.maximum)
+        states: dict[str, AreaState] = {}
+        for i, area_id in enumerate(self.area_ids):
+            if count[i] == 0:
+                states[area_id] = no_data(area_id)
+                continue
+            controller = UNKNOWN if unknown[i] else CONTESTED if contested[i] else CONTROLLERS[c1[i]]
+            states[area_id] = AreaState(
+                area_id=area_id,
+                controller=controller,
+                confidence=round(float(conf[i]), 4),
+                claimed_only=bool(n_backed[i] > 0 and n_confirmed[i] == 0),
+                deciding=(),
+                last_confirmed=date.fromordinal(int(last_confirmed[i])) if n_confirmed[i] else None,
+                last_claim=date.fromordinal(int(newest[i])),
+                n_claims=int(count[i]),
+                support={k: round(float(support[i, CONTROLLER_CODE[k]]), 4) for k in SUPPORTED_STATES},
+            )
+        return states
+
+
+CONTROLLER_CODE = {c: i for i, c in enumerate(CONTROLLERS)}
+HOLDER_CODES = np.array([CONTROLLER_CODE[h] for h in HOLDERS])
+CONTESTED_CODE = CONTROLLER_CODE[CONTESTED]
+
+
+def compute_states(records: pd.DataFrame, evidence: pd.DataFrame, area_ids: Iterable[str], as_of: date,
+                   params: ModelParams = PARAMS) -> dict[str, AreaState]:
+    """State of every area as of a date; areas without claims are `unknown` with no data."""
+    return StateIndex(records, evidence, area_ids).at(as_of, params)
 
 
 def states_frame(states: dict[str, AreaState], as_of: date) -> pd.DataFrame:
@@ -255,9 +376,13 @@ def change_dates(records: pd.DataFrame, evidence: pd.DataFrame, area_id: str) ->
 
 def area_history(records: pd.DataFrame, evidence: pd.DataFrame, area_id: str,
                  params: ModelParams = PARAMS) -> pd.DataFrame:
-    """The area's change log: each claim date, the state it led to, and the records behind it."""
+    """The area's change log: each claim date, the state it led to, and the records behind it.
+
+    `window_start` is the previous claim date: a change happened after it and by `date`
+    (the honest answer to "when did it fall?").
+    """
     rows = []
-    previous = None
+    previous, previous_date = None, None
     for d in change_dates(records, evidence, area_id):
         state, stack = explain(records, evidence, area_id, d, params)
         new_today = stack[stack["event_date"] == d]
@@ -265,6 +390,7 @@ def area_history(records: pd.DataFrame, evidence: pd.DataFrame, area_id: str,
         rows.append(
             {
                 "date": d,
+                "window_start": previous_date,
                 "controller": state.controller,
                 "confidence": state.confidence,
                 "claimed_only": state.claimed_only,
@@ -273,5 +399,8 @@ def area_history(records: pd.DataFrame, evidence: pd.DataFrame, area_id: str,
                 "deciding": ";".join(state.deciding),
             }
         )
-        previous = key
-    return pd.DataFrame(rows, columns=["date", "controller", "confidence", "claimed_only", "changed", "new_claims", "deciding"])
+        previous, previous_date = key, d
+    return pd.DataFrame(rows, columns=HISTORY_COLUMNS)
+
+
+HISTORY_COLUMNS = ("date", "window_start", "controller", "confidence", "claimed_only", "changed", "new_claims", "deciding")

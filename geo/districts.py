@@ -10,7 +10,7 @@ import pandas as pd
 
 from geo import boundaries
 from geo.constants import CAPITAL_DISTRICT_WEIGHT, CONTESTED, ROLLUP_MAJORITY, ACTORS, UNKNOWN
-from geo.control import AreaState, district_evidence, no_data
+from geo.control import AreaState, district_evidence, no_data, province_evidence
 from geo.gazetteer import Gazetteer, district_aliases
 
 
@@ -71,11 +71,17 @@ class Rollup:
 
 
 def rollup_province(province_id: str, layer: DistrictLayer, states: dict[str, AreaState]) -> Rollup:
-    """Province state from its districts: capital weighs more; no clear majority → contested."""
+    """Province state from its districts: capital weighs more; no clear majority → contested.
+
+    The controller is decided among districts with claims; confidence counts districts without
+    claims as zero, so "2 of 16 districts" is drawn pale.
+    """
     rows = layer.gdf[layer.gdf["province_id"] == province_id]
     counts: dict[str, int] = {}
     weights: dict[str, float] = {}
     conf_sum = total = 0.0
+    # Confidence is spread over every district, so claims about a few districts stay pale.
+    all_weight = float(sum(CAPITAL_DISTRICT_WEIGHT if c else 1.0 for c in rows["is_capital"])) or 1.0
     capital_controller = None
     backing: dict[str, list[AreaState]] = {}
     for row in rows.itertuples(index=False):
@@ -103,7 +109,7 @@ def rollup_province(province_id: str, layer: DistrictLayer, states: dict[str, Ar
     state = AreaState(
         area_id=province_id,
         controller=controller,
-        confidence=round(conf_sum / total * (share if controller != CONTESTED else 1.0), 4),
+        confidence=round(conf_sum / all_weight * (share if controller != CONTESTED else 1.0), 4),
         claimed_only=bool(behind) and all(s.claimed_only for s in behind),
         deciding=deciding,
         last_confirmed=max(confirmed) if confirmed else None,
@@ -112,3 +118,10 @@ def rollup_province(province_id: str, layer: DistrictLayer, states: dict[str, Ar
         support={k: round(v / total, 4) for k, v in weights.items()},
     )
     return Rollup(state, counts, len(rows), capital_controller)
+
+
+def evidence_for_level(level: str, records: pd.DataFrame, layer: DistrictLayer | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(evidence, unresolved records) for the map level; provinces need no district layer."""
+    if level == "district" and layer is not None:
+        return layer.evidence(records)
+    return province_evidence(records), records.iloc[0:0]

@@ -258,3 +258,41 @@ def panel_html(area_name: str, state: AreaState, stack: pd.DataFrame, as_of: dat
 .panel .flag {{font-size:0.75rem; background:#eee; border-radius:3px; padding:0 4px; margin-left:4px}}
 .panel .flag.decides {{background:#fde68a}}
 </style>"""
+
+
+def history_chart_spec(history: pd.DataFrame) -> dict:
+    """Vega-Lite timeline of an area's state: colour = controller, height = confidence."""
+    data = [
+        {
+            "date": r.date.isoformat(),
+            "controller": ACTORS[r.controller].label,
+            "confidence": r.confidence,
+            "basis": "claimed only" if r.claimed_only else "confirmed",
+        }
+        for r in history.itertuples()
+    ]
+    return {
+        "data": {"values": data},
+        "height": 160,
+        "layer": [
+            {"mark": {"type": "line", "interpolate": "step-after", "color": "#999"}},
+            {"mark": {"type": "point", "filled": True, "size": 90}},
+        ],
+        "encoding": {
+            "x": {"field": "date", "type": "temporal", "title": None},
+            "y": {"field": "confidence", "type": "quantitative", "scale": {"domain": [0, 1]}, "title": "confidence"},
+            "color": {
+                "field": "controller",
+                "type": "nominal",
+                "scale": {"domain": [a.label for a in ACTORS.values()], "range": [a.colour for a in ACTORS.values()]},
+                "legend": {"orient": "bottom", "title": None},
+            },
+            "shape": {"field": "basis", "type": "nominal", "legend": {"orient": "bottom", "title": None}},
+            "tooltip": [
+                {"field": "date", "type": "temporal"},
+                {"field": "controller"},
+                {"field": "confidence", "format": ".0%"},
+                {"field": "basis"},
+            ],
+        },
+    }

@@ -9,13 +9,18 @@ import streamlit as st
 
 from geo import boundaries, control, records
 from geo.assets import ensure_leaflet
-from geo.districts import DistrictLayer, load_district_layer
+from geo.districts import DistrictLayer, evidence_for_level, load_district_layer
 
 RECORDS_ENV = "CLAIMS_RECORDS"  # path of an alternative records file (tests, other conflicts)
+DISTRICTS_ENV = "CLAIMS_DISTRICTS"  # path of an alternative imported districts.geojson
 
 
 def records_path() -> Path:
     return Path(os.environ.get(RECORDS_ENV) or records.RECORDS_FILE)
+
+
+def districts_path() -> Path:
+    return Path(os.environ.get(DISTRICTS_ENV) or boundaries.DISTRICTS_FILE)
 
 
 def _mtime(path: Path) -> float:
@@ -47,17 +52,39 @@ def load_records() -> records.LoadResult:
 
 
 @st.cache_resource(show_spinner=False)
-def _districts(mtime: float) -> DistrictLayer | None:
-    return load_district_layer()
+def _districts(path: str, mtime: float) -> DistrictLayer | None:
+    try:
+        return load_district_layer(Path(path))
+    except boundaries.BoundaryImportError as exc:
+        st.error(f"The imported district layer cannot be read, so the map stays at province level: {exc}")
+        return None
 
 
 def districts() -> DistrictLayer | None:
-    return _districts(_mtime(boundaries.DISTRICTS_FILE))
+    path = districts_path()
+    return _districts(str(path), _mtime(path))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _index(level: str, records_key: tuple[str, float], districts_key: tuple[str, float]):
+    result = _records(*records_key)
+    layer = _districts(*districts_key)
+    evidence, unresolved = evidence_for_level(level, result.records, layer)
+    ids = list(layer.names()) if level == "district" and layer is not None else list(provinces()[0]["area_id"])
+    return control.StateIndex(result.records, evidence, ids), evidence, unresolved
+
+
+def state_index(level: str):
+    """(StateIndex, evidence, unresolved records) for a level, rebuilt only when a file changes."""
+    path = records_path()
+    dpath = districts_path()
+    return _index(level, (str(path), _mtime(path)), (str(dpath), _mtime(dpath)))
 
 
 def clear_caches() -> None:
     _records.clear()
     _districts.clear()
+    _index.clear()
 
 
 def parse_date(text: str | None) -> date | None:
@@ -65,10 +92,3 @@ def parse_date(text: str | None) -> date | None:
         return date.fromisoformat(text) if text else None
     except ValueError:
         return None
-
-
-def evidence_for(level: str, result: records.LoadResult, layer: DistrictLayer | None):
-    """Evidence table and unresolved records for the chosen level (cheap; not cached)."""
-    if level == "district" and layer is not None:
-        return layer.evidence(result.records)
-    return control.province_evidence(result.records), result.records.iloc[0:0]

@@ -32,7 +32,7 @@ if layer is None:
             "GADM or your own GIS) to map districts. From a terminal: `python -m geo.boundaries import PATH_OR_URL`.")
 else:
     st.success(f"{len(layer.gdf)} districts in {layer.gdf['province_id'].nunique()} provinces.")
-    report = boundaries.DISTRICTS_REPORT
+    report = common.districts_path().with_name(boundaries.DISTRICTS_REPORT.name)
     if report.exists():
         with st.expander("Last import report"):
             st.code(report.read_text(encoding="utf-8"), language="json")
@@ -63,7 +63,7 @@ if go:
             if not source:
                 raise boundaries.BoundaryImportError("Choose a file or give a URL.")
             report = boundaries.import_district_layer(
-                source, name_field=name_field or None, province_field=province_field or None,
+                source, dest_dir=common.districts_path().parent, name_field=name_field or None, province_field=province_field or None,
                 code_field=code_field or None, progress=lambda f, msg: bar.progress(min(max(f, 0.0), 1.0), text=msg))
         common.clear_caches()
         st.success(report.summary())

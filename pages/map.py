@@ -52,7 +52,7 @@ if st.session_state.get("area_query"):
         st.warning(f"No {level} called '{query}' on this map.")
 
 # --- controls ------------------------------------------------------------------------------------
-evidence, unresolved = common.evidence_for(level, result, layer)
+index, evidence, unresolved = common.state_index(level)
 
 
 def _shift(days: int) -> None:
@@ -83,12 +83,11 @@ with top[5]:
 
 as_of = st.session_state.date
 area_ids = list(names)
-states = control.compute_states(records, evidence, area_ids, as_of)
+states = index.at(as_of)
 rollups = {}
 if level == PROVINCE and layer is not None:
     # With a district layer, provinces are derived from their districts.
-    d_evidence, _ = layer.evidence(records)
-    d_states = control.compute_states(records, d_evidence, list(layer.names()), as_of)
+    d_states = common.state_index(DISTRICT)[0].at(as_of)
     rollups = {pid: rollup_province(pid, layer, d_states) for pid in area_ids}
     states = {pid: (r.state if r.state.has_data else states[pid]) for pid, r in rollups.items()}
 
@@ -125,16 +124,20 @@ with right:
         state, stack = control.explain(records, evidence, selected, as_of)
         extra = ""
         if selected in rollups and rollups[selected].state.has_data:
-            state = rollups[selected].state
-            extra = f'<p class="why rollup"><b>From districts:</b> {mapview.esc(rollups[selected].summary())}</p>'
+            d_evidence = common.state_index(DISTRICT)[1]
+            detailed = {d: control.explain(records, d_evidence, d, as_of)[0] for d in layer.ids_by_province[selected]}
+            roll = rollup_province(selected, layer, detailed)
+            state = roll.state
+            extra = f'<p class="why rollup"><b>From districts:</b> {mapview.esc(roll.summary())}</p>'
         title = names[selected]
         if level == DISTRICT:
             title = f"{names[selected]} ({PROVINCE_BY_ID[layer.gdf.set_index('area_id').loc[selected, 'province_id']].name})"
         st.html(mapview.panel_html(title, state, stack, as_of, extra=extra))
         history = control.area_history(records, evidence, selected)
         if len(history):
-            with st.expander("Change log", expanded=False):
-                st.dataframe(history, hide_index=True, use_container_width=True)
+            st.markdown("**Change log** (a change happened after *window start* and by *date*)")
+            st.vega_lite_chart(mapview.history_chart_spec(history), use_container_width=True)
+            st.dataframe(history[history["changed"]], hide_index=True, use_container_width=True)
 
 with st.expander("How confidence works"):
     st.markdown(mapview.model_explanation())

@@ -209,3 +209,42 @@ def test_rollup_majority_and_unresolved_districts():
     roll = rollup_province("AF-BDG", layer, states)
     assert roll.state.controller == TALIBAN and roll.counts == {TALIBAN: 7}
     assert rollup_province("AF-BDG", layer, {}).state.has_data is False
+
+
+# --- the fast index agrees with the reference implementation ---------------------------------------
+
+def random_records(n: int, seed: int, provinces=("Badghis", "Kabul", "Helmand", "Panjshir")):
+    import random
+
+    rng = random.Random(seed)
+    kinds = {"self_serving": [TALIBAN, GOVERNMENT, RESISTANCE], "against_interest": [GOVERNMENT, TALIBAN],
+             "independent": ["independent"]}
+    rows = []
+    for i in range(n):
+        kind = rng.choice(list(kinds))
+        side = rng.choice(kinds[kind])
+        controller = side if kind == "self_serving" else rng.choice(
+            [c for c in (TALIBAN, GOVERNMENT, CONTESTED, RESISTANCE, UNKNOWN) if c != side])
+        rows.append(rec(i, f"2021-07-{rng.randint(1, 20):02d}", controller, kind, side,
+                        rng.choice("ABCDEF"), claimant=f"c{rng.randint(0, 5)}", province=rng.choice(provinces),
+                        district=rng.choice(["", "", "Qala-e-Naw", "Kabul", "Lashkar Gah"]),
+                        precision=rng.choice(["day", "week", "month"])))
+    return frame(*rows)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_index_matches_naive(seed):
+    from geo.control import StateIndex, compute_states_naive
+
+    recs = random_records(120, seed)
+    ev = province_evidence(recs)
+    ids = ["AF-BDG", "AF-KAB", "AF-HEL", "AF-PAN", "AF-ZAB"]
+    index = StateIndex(recs, ev, ids)
+    for day in ("2021-06-30", "2021-07-01", "2021-07-05", "2021-07-12", "2021-07-20", "2021-08-30"):
+        fast, slow = index.at(D(day)), compute_states_naive(recs, ev, ids, D(day))
+        for a in ids:
+            f, s = fast[a], slow[a]
+            assert (f.controller, f.claimed_only, f.last_confirmed, f.last_claim, f.n_claims) == \
+                   (s.controller, s.claimed_only, s.last_confirmed, s.last_claim, s.n_claims), (day, a)
+            assert f.confidence == pytest.approx(s.confidence, abs=1e-4)
+            assert f.support == pytest.approx(s.support, abs=1e-4)

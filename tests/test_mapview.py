@@ -8,7 +8,7 @@ from geo.assets import ensure_leaflet
 from geo.boundaries import load_provinces, to_geojson
 from geo.constants import ACTORS, NO_DATA_COLOUR, TALIBAN
 from geo.control import AreaState, explain, no_data, province_evidence
-from geo.mapview import area_layer, base_map, esc, fill_opacity, legend_html, panel_html, safe_href, style_for
+from geo.mapview import area_layer, base_map, history_chart_spec, esc, fill_opacity, legend_html, panel_html, safe_href, style_for
 from geo.records import parse_records, to_csv_text
 
 HOSTILE = '<script>alert(1)</script><img src=x onerror="alert(2)">'
@@ -76,3 +76,15 @@ def test_legend_explains_both_channels():
     text = legend_html()
     for word in ("Claimed controller", "Confidence", "Claimed only", "No claims"):
         assert word in text
+
+
+def test_history_chart_spec_uses_actor_colours():
+    from geo.control import area_history
+    from geo.records import load_records
+
+    recs = load_records().records
+    hist = area_history(recs, province_evidence(recs), "AF-BDG")
+    spec = history_chart_spec(hist)
+    assert len(spec["data"]["values"]) == len(hist)
+    assert spec["encoding"]["color"]["scale"]["range"][0] == ACTORS[TALIBAN].colour
+    assert {v["basis"] for v in spec["data"]["values"]} == {"claimed only", "confirmed"}
