@@ -225,12 +225,41 @@ def compute_states_naive(records: pd.DataFrame, evidence: pd.DataFrame, area_ids
     return states
 
 
+class _Groups:
+    """Members of each group, so "how many / the latest up to prefix n" costs one binary search.
+
+    Claims are sorted by date, so a date is a prefix [0, n) of the claims; within a group the
+    members are kept in claim order, and composite keys group × N + position are sorted.
+    """
+
+    def __init__(self, keys: np.ndarray, n_groups: int):
+        self.n_groups, size = n_groups, max(len(keys), 1)
+        order = np.argsort(keys, kind="stable")
+        self.member = order
+        self.composite = keys[order].astype(np.int64) * size + order
+        self.offsets = np.searchsorted(keys[order], np.arange(n_groups))
+        self.size = size
+
+    def count(self, n: int) -> np.ndarray:
+        ends = np.searchsorted(self.composite, np.arange(self.n_groups, dtype=np.int64) * self.size + n)
+        return ends - self.offsets
+
+    def last(self, n: int, values: np.ndarray, empty: int) -> tuple[np.ndarray, np.ndarray]:
+        """(count, value of the last member before n) per group; `empty` where there is none."""
+        count = self.count(n)
+        if not len(self.member):
+            return count, np.full(self.n_groups, empty, dtype=np.int64)
+        last = self.member[np.maximum(self.offsets + count - 1, 0)]
+        return count, np.where(count > 0, values[last], empty)
+
+
 class StateIndex:
     """Every area's state at any date, fast: built once per records/evidence, queried per date.
 
-    Claims are sorted by date once, so a date is a prefix (binary search); the combination rule
-    then runs as array operations over that prefix.  `deciding` is left empty here — the panel
-    asks `explain` for one area's full reasoning.
+    Claims are sorted by date once, so a date is a prefix (binary search); per-area and
+    per-state latest dates come from pre-grouped claims, and the combination rule runs as array
+    operations over the prefix.  `deciding` is left empty here — the panel asks `explain` for one
+    area's full reasoning.
     """
 
     def __init__(self, records: pd.DataFrame, evidence: pd.DataFrame, area_ids: Iterable[str]):
@@ -241,7 +270,7 @@ class StateIndex:
         t = np.array([d.toordinal() for d in recs["event_date"]], dtype=np.int64)
         order = np.argsort(t, kind="stable")
         self.t = t[order]
-        self.area = ev["area_id"].map(pos).to_numpy(dtype=np.int64)[order]
+        self.area = ev["area_id"].map(pos).to_numpy(dtype=np.int64)[order] if len(ev) else np.zeros(0, np.int64)
         self.ctrl = np.array([CONTROLLER_CODE[c] for c in recs["claimed_controller"]], dtype=np.int64)[order]
         self.self_serving = (recs["claim_kind"].to_numpy() == SELF_SERVING)[order]
         base = [base_weight(r, k, p) for r, k, p in zip(recs["source_reliability"], recs["claim_kind"], recs["date_precision"])]
@@ -252,40 +281,40 @@ class StateIndex:
                 else pd.MultiIndex.from_arrays([[], [], [], [], []]))
         self.origin, uniques = pd.factorize(keys)
         self.n_origins = len(uniques)
-        self.origin_area = np.zeros(self.n_origins, dtype=np.int64)
-        self.origin_ctrl = np.zeros(self.n_origins, dtype=np.int64)
-        self.origin_area[self.origin] = self.area
-        self.origin_ctrl[self.origin] = self.ctrl
+        n_areas, n_ctrl = len(self.area_ids), len(CONTROLLER_CODE)
+        origin_cell = np.zeros(self.n_origins, dtype=np.int64)
+        origin_cell[self.origin] = self.area * n_ctrl + self.ctrl
+        self.origin_cell = origin_cell
+        cell = self.area * n_ctrl + self.ctrl
+        self.by_area = _Groups(self.area, n_areas)
+        self.by_cell = _Groups(cell, n_areas * n_ctrl)
+        # Non-self-serving claims get their cell; self-serving ones go to a spare group past the end.
+        self.by_confirmed = _Groups(np.where(self.self_serving, n_areas * n_ctrl, cell), n_areas * n_ctrl + 1)
 
     def at(self, as_of: date, params: ModelParams = PARAMS) -> dict[str, AreaState]:
         n_areas, n_ctrl = len(self.area_ids), len(CONTROLLER_CODE)
+        never = np.iinfo(np.int64).min
         n = int(np.searchsorted(self.t, as_of.toordinal(), side="right"))
-        area, t, ctrl, ss = self.area[:n], self.t[:n], self.ctrl[:n], self.self_serving[:n]
-        newest = np.full(n_areas, np.iinfo(np.int64).min)
-        np.maximum.at(newest, area, t)
-        count = np.bincount(area, minlength=n_areas)
-        latest = np.full((n_areas, n_ctrl), np.iinfo(np.int64).min)
-        np.maximum.at(latest, (area, ctrl), t)
+        area, t, ctrl = self.area[:n], self.t[:n], self.ctrl[:n]
+        count, newest = self.by_area.last(n, self.t, never)
+        backed, latest = self.by_cell.last(n, self.t, never)
+        backed, latest = backed.reshape(n_areas, n_ctrl), latest.reshape(n_areas, n_ctrl)
+        confirmed_n, confirmed_t = self.by_confirmed.last(n, self.t, never)
+        confirmed_n = confirmed_n[:-1].reshape(n_areas, n_ctrl)
+        confirmed_t = confirmed_t[:-1].reshape(n_areas, n_ctrl)
+
+        # Superseded: another state was claimed about the area after this claim's date.
         top = np.argmax(latest, axis=1)
         first = latest[np.arange(n_areas), top]
         second = np.sort(latest, axis=1)[:, -2]
         other_latest = np.where(ctrl == top[area], second[area], first[area])
-        superseded = other_latest > t
-        decay = 0.5 ** ((newest[area] - t) / params.half_life_days)
-        w = self.base[:n] * decay * np.where(superseded, params.superseded_factor, 1.0)
+        decay = np.exp2((t - newest[area]) / params.half_life_days)
+        w = self.base[:n] * decay * np.where(other_latest > t, params.superseded_factor, 1.0)
         per_origin = np.zeros(self.n_origins)
         np.maximum.at(per_origin, self.origin[:n], w)
-        log_none = np.zeros((n_areas, n_ctrl))
-        np.add.at(log_none, (self.origin_area, self.origin_ctrl), np.log1p(-np.minimum(per_origin, 1.0 - 1e-12)))
+        log_none = np.bincount(self.origin_cell, weights=np.log1p(-np.minimum(per_origin, 1.0 - 1e-12)),
+                               minlength=n_areas * n_ctrl).reshape(n_areas, n_ctrl)
         support = np.round(1.0 - np.exp(log_none), SUPPORT_DECIMALS)
-        live = w > 0
-        backed = np.zeros((n_areas, n_ctrl), dtype=np.int64)
-        np.add.at(backed, (area[live], ctrl[live]), 1)
-        confirmed_n = np.zeros((n_areas, n_ctrl), dtype=np.int64)
-        confirmed_t = np.full((n_areas, n_ctrl), np.iinfo(np.int64).min)
-        keep = live & ~ss
-        np.add.at(confirmed_n, (area[keep], ctrl[keep]), 1)
-        np.maximum.at(confirmed_t, (area[keep], ctrl[keep]), t[keep])
 
         holders = support[:, HOLDER_CODES]
         rank = np.argsort(-holders, axis=1, kind="stable")
@@ -297,34 +326,37 @@ class StateIndex:
         contested = ~unknown & ((s_cont >= a1) | ((a2 >= params.conflict_min) & (a2 >= params.conflict_ratio * a1)))
         pair = contested & (a2 >= params.conflict_min)
         conf = np.where(contested, np.maximum(s_cont, np.minimum(a1, a2)), a1 * (1.0 - np.maximum(a2, s_cont)))
-        conf = np.where(unknown, 0.0, conf) * 0.5 ** (np.maximum(as_of.toordinal() - newest, 0) / params.stale_half_life_days)
+        age = np.maximum(as_of.toordinal() - newest, 0)
+        conf = np.where(unknown, 0.0, conf) * np.exp2(-age / params.stale_half_life_days)
 
         def over(table: np.ndarray, reduce) -> np.ndarray:
-            """Reduce a per-controller table over each area's deciding states."""
-            mine = table[rows, c1]
-            cont = table[:, CONTESTED_CODE]
-            both = reduce(reduce(cont, table[rows, c1]), table[rows, c2])
+            """Reduce a per-state table over each area's deciding states."""
+            mine, cont = table[rows, c1], table[:, CONTESTED_CODE]
+            both = reduce(reduce(cont, mine), table[rows, c2])
             return np.where(unknown, 0, np.where(pair, both, np.where(contested, cont, mine)))
 
-        n_backed = over(backed, np.add)
-        n_confirmed = over(confirmed_n, np.add)
-        last_confirmed = over(confirmed_t, np.maximum)
+        claimed_only = ((over(backed, np.add) > 0) & (over(confirmed_n, np.add) == 0)).tolist()
+        n_confirmed = over(confirmed_n, np.add).tolist()
+        last_confirmed = over(confirmed_t, np.maximum).tolist()
+        controller = np.where(unknown, UNKNOWN_CODE, np.where(contested, CONTESTED_CODE, c1)).tolist()
+        conf_list = np.round(conf, 4).tolist()
+        support_rows = np.round(support[:, SUPPORTED_CODES], 4).tolist()
+        count_list, newest_list = count.tolist(), newest.tolist()
         states: dict[str, AreaState] = {}
         for i, area_id in enumerate(self.area_ids):
-            if count[i] == 0:
+            if count_list[i] == 0:
                 states[area_id] = no_data(area_id)
                 continue
-            controller = UNKNOWN if unknown[i] else CONTESTED if contested[i] else CONTROLLERS[c1[i]]
             states[area_id] = AreaState(
                 area_id=area_id,
-                controller=controller,
-                confidence=round(float(conf[i]), 4),
-                claimed_only=bool(n_backed[i] > 0 and n_confirmed[i] == 0),
+                controller=CONTROLLERS[controller[i]],
+                confidence=conf_list[i],
+                claimed_only=claimed_only[i],
                 deciding=(),
-                last_confirmed=date.fromordinal(int(last_confirmed[i])) if n_confirmed[i] else None,
-                last_claim=date.fromordinal(int(newest[i])),
-                n_claims=int(count[i]),
-                support={k: round(float(support[i, CONTROLLER_CODE[k]]), 4) for k in SUPPORTED_STATES},
+                last_confirmed=date.fromordinal(last_confirmed[i]) if n_confirmed[i] else None,
+                last_claim=date.fromordinal(newest_list[i]),
+                n_claims=count_list[i],
+                support=dict(zip(SUPPORTED_STATES, support_rows[i])),
             )
         return states
 
@@ -332,6 +364,8 @@ class StateIndex:
 CONTROLLER_CODE = {c: i for i, c in enumerate(CONTROLLERS)}
 HOLDER_CODES = np.array([CONTROLLER_CODE[h] for h in HOLDERS])
 CONTESTED_CODE = CONTROLLER_CODE[CONTESTED]
+UNKNOWN_CODE = CONTROLLER_CODE[UNKNOWN]
+SUPPORTED_CODES = np.array([CONTROLLER_CODE[c] for c in SUPPORTED_STATES])
 
 
 def compute_states(records: pd.DataFrame, evidence: pd.DataFrame, area_ids: Iterable[str], as_of: date,

@@ -19,11 +19,11 @@ st.write(f"`{common.records_path().name}`: {result.n_rows} rows read, {len(resul
          f"{len(result.problems)} problem(s).")
 if result.problems:
     st.error("Rows with problems are left off the map until they are fixed:")
-    st.dataframe(pd.DataFrame([p.__dict__ for p in result.problems]), hide_index=True, use_container_width=True)
+    st.dataframe(pd.DataFrame([p.__dict__ for p in result.problems]), hide_index=True, width="stretch")
 st.download_button("Download valid records (CSV)", result.records.drop(columns=["row"]).to_csv(index=False),
                    file_name="records.csv", mime="text/csv")
 with st.expander("Record schema"):
-    st.dataframe(pd.DataFrame([f.__dict__ for f in SCHEMA]), hide_index=True, use_container_width=True)
+    st.dataframe(pd.DataFrame([f.__dict__ for f in SCHEMA]), hide_index=True, width="stretch")
 
 st.subheader("District layer")
 layer = common.districts()

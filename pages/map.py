@@ -136,8 +136,8 @@ with right:
         history = control.area_history(records, evidence, selected)
         if len(history):
             st.markdown("**Change log** (a change happened after *window start* and by *date*)")
-            st.vega_lite_chart(mapview.history_chart_spec(history), use_container_width=True)
-            st.dataframe(history[history["changed"]], hide_index=True, use_container_width=True)
+            st.vega_lite_chart(mapview.history_chart_spec(history), width="stretch")
+            st.dataframe(history[history["changed"]], hide_index=True, width="stretch")
 
 with st.expander("How confidence works"):
     st.markdown(mapview.model_explanation())

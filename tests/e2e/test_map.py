@@ -40,10 +40,14 @@ def no_app_errors(page) -> None:
 
 def wait_for_query(page, **expected: str) -> dict[str, str]:
     """Wait until the page URL's query has these values (the app rewrites it at the end of each run)."""
-    return wait_until(
-        lambda: (q := current_query(page)) and all(q.get(k) == v for k, v in expected.items()) and q,
-        message=f"URL query {expected} (now {page.url})",
-    )
+    try:
+        return wait_until(
+            lambda: (q := current_query(page)) and all(q.get(k) == v for k, v in expected.items()) and q,
+            message=f"URL query {expected}",
+        )
+    except AssertionError as exc:
+        no_app_errors(page)  # a crashed script run never rewrites the URL: show why
+        raise AssertionError(f"{exc}; URL is {page.url}") from None
 
 
 def wait_for_style_change(frame, area_id: str, before: dict) -> dict:
