@@ -7,6 +7,7 @@ goes through `esc`; links are kept only when they are http(s).
 from __future__ import annotations
 
 import html
+import re
 from datetime import date
 from urllib.parse import urlparse
 
@@ -57,9 +58,14 @@ def fill_opacity(confidence: float) -> float:
     return round(MIN_FILL_OPACITY + (MAX_FILL_OPACITY - MIN_FILL_OPACITY) * max(0.0, min(confidence, 1.0)), 3)
 
 
+def css_class(area_id: str) -> str:
+    """The SVG class naming an area (ids such as `AF-BDG:qalanaw` made CSS-safe)."""
+    return AREA_CLASS_PREFIX + re.sub(r"[^A-Za-z0-9_-]", "_", str(area_id))
+
+
 def style_for(state: AreaState, selected: bool = False) -> dict:
     """Hue = controller; fill strength = confidence; dashed outline = claimed only."""
-    css_class = f"{AREA_CLASS_PREFIX}{state.area_id}"
+    css = css_class(state.area_id)
     if not state.has_data:
         style = {"fillColor": NO_DATA_COLOUR, "fillOpacity": 0.6, "color": OUTLINE_COLOUR, "weight": 0.8, "dashArray": None}
     else:
@@ -71,7 +77,7 @@ def style_for(state: AreaState, selected: bool = False) -> dict:
             style = {"fillColor": colour, "fillOpacity": opacity, "color": OUTLINE_COLOUR, "weight": 0.8, "dashArray": None}
     if selected:
         style.update(color="#000000", weight=3.5)
-    style["className"] = css_class
+    style["className"] = css
     return style
 
 

@@ -78,7 +78,7 @@ top[3].button("▶", help="Next day", on_click=_shift, args=(1,))
 top[4].button("▶▶", help="Next change (of the selected area, else of any area)", on_click=_jump, args=(1,))
 with top[5]:
     options = list(LEVELS) if layer is not None else [PROVINCE]
-    st.segmented_control("Level", options, key="level", format_func=str.capitalize,
+    st.segmented_control("Level", options, key="level", format_func=str.capitalize, required=True,
                          help=None if layer is not None else "Add a district layer on the Data page to map districts.")
 
 as_of = st.session_state.date

@@ -248,3 +248,14 @@ def test_index_matches_naive(seed):
                    (s.controller, s.claimed_only, s.last_confirmed, s.last_claim, s.n_claims), (day, a)
             assert f.confidence == pytest.approx(s.confidence, abs=1e-4)
             assert f.support == pytest.approx(s.support, abs=1e-4)
+
+
+def test_index_with_no_records_or_no_matching_areas():
+    from geo.control import StateIndex
+
+    empty = frame(rec(1, "2021-07-07", TALIBAN, "self_serving", TALIBAN)).iloc[0:0]
+    states = StateIndex(empty, province_evidence(empty), ["AF-BDG"]).at(D("2021-07-07"))
+    assert not states["AF-BDG"].has_data
+    recs = frame(rec(1, "2021-07-07", TALIBAN, "self_serving", TALIBAN))
+    states = StateIndex(recs, province_evidence(recs), ["AF-KAB"]).at(D("2021-07-07"))
+    assert not states["AF-KAB"].has_data

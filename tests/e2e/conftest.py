@@ -15,12 +15,13 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-pytest.importorskip("playwright.sync_api")
-from playwright.sync_api import Frame, Page, sync_playwright  # noqa: E402
+from playwright.sync_api import Frame, Page, sync_playwright
+
+from geo.mapview import css_class
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -36,6 +37,7 @@ CHROMIUM_ARGS = [
 ]
 FOLIUM_IFRAME = 'iframe[src*="/component/streamlit_folium.st_folium/"]'
 AREA_PATHS = 'path[class*="area-AF-"]'
+PANEL = "div.panel"
 N_PROVINCES = 34
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 LOCAL_SCHEMES = {"data", "blob", "about"}
@@ -63,6 +65,9 @@ class StreamlitServer:
         env = {**os.environ, **(env_extra or {})}
         if not env_extra or "CLAIMS_RECORDS" not in env_extra:
             env.pop("CLAIMS_RECORDS", None)  # the default server reads data/records.csv
+        if not env_extra or "CLAIMS_DISTRICTS" not in env_extra:
+            # As on a fresh clone: no district layer, whatever a developer imported locally.
+            env["CLAIMS_DISTRICTS"] = str(Path(self.log.name).with_suffix(".no-districts.geojson"))
         env["STREAMLIT_BROWSER_GATHER_USAGE_STATS"] = "false"
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py",
@@ -211,14 +216,14 @@ def goto_map(page: Page, base_url: str, query: str = "") -> Frame:
 
 def area_style(frame: Frame, area_id: str) -> dict:
     return frame.eval_on_selector(
-        f"path.area-{area_id}",
+        f"path.{css_class(area_id)}",
         """e => ({fill: e.getAttribute('fill'), fillOpacity: e.getAttribute('fill-opacity'),
                  dash: e.getAttribute('stroke-dasharray'), stroke: e.getAttribute('stroke')})""",
     )
 
 
 # Centre of an area's Leaflet layer in viewport coordinates of the frame, and what is hit there.
-_AREA_POINT_JS = """(areaId) => {
+_AREA_POINT_JS = """([areaId, areaClass]) => {
   let layer = null;
   window.map.eachLayer(l => {
     if (!layer && l.feature && l.feature.properties && l.feature.properties.area_id === areaId && l.getCenter) layer = l;
@@ -229,7 +234,7 @@ _AREA_POINT_JS = """(areaId) => {
   const x = r.left + p.x, y = r.top + p.y;
   const el = document.elementFromPoint(x, y);
   const cls = el && el.getAttribute('class') || '';
-  return {x, y, hit: cls.split(/\\s+/).includes('area-' + areaId)};
+  return {x, y, hit: cls.split(/\\s+/).includes(areaClass)};
 }"""
 
 
@@ -240,7 +245,7 @@ def area_click_point(page: Page, frame: Frame, area_id: str) -> tuple[float, flo
 
     def stable_point():
         nonlocal previous
-        pt = frame.evaluate(_AREA_POINT_JS, area_id)
+        pt = frame.evaluate(_AREA_POINT_JS, [area_id, css_class(area_id)])
         if not pt or not pt["hit"]:
             previous = None
             return None
@@ -256,7 +261,33 @@ def area_click_point(page: Page, frame: Frame, area_id: str) -> tuple[float, flo
     return iframe_box["x"] + x, iframe_box["y"] + y
 
 
-def current_query(page: Page) -> dict[str, str]:
-    from urllib.parse import parse_qs
+def current_url(page: Page) -> str:
+    """The address bar as the page sees it now (`page.url` is only refreshed when Playwright's events are pumped)."""
+    return page.evaluate("() => location.href")
 
-    return {k: v[-1] for k, v in parse_qs(urlsplit(page.url).query).items()}
+
+def current_query(page: Page) -> dict[str, str]:
+    return {k: v[-1] for k, v in parse_qs(urlsplit(current_url(page)).query).items()}
+
+
+def no_app_errors(page) -> None:
+    errors = page.locator('[data-testid="stException"]')
+    assert errors.count() == 0, "the app raised: " + " | ".join(errors.all_inner_texts())[:2000]
+
+
+def wait_for_query(page, **expected: str) -> dict[str, str]:
+    """Wait until the page URL's query has these values (the app rewrites it at the end of each run)."""
+    try:
+        return wait_until(
+            lambda: (q := current_query(page)) and all(q.get(k) == v for k, v in expected.items()) and q,
+            message=f"URL query {expected}",
+        )
+    except AssertionError as exc:
+        no_app_errors(page)  # a crashed script run never rewrites the URL: show why
+        raise AssertionError(f"{exc}; URL is {current_url(page)}") from None
+
+
+def open_panel(page, name: str):
+    panel = page.locator(f'{PANEL}[data-area-name="{name}"]')
+    panel.wait_for(state="visible", timeout=TIMEOUT_MS)
+    return panel

@@ -18,36 +18,22 @@ from conftest import (
     TIMEOUT_MS,
     area_click_point,
     area_style,
+    PANEL,
     current_query,
     goto_map,
     is_local,
+    no_app_errors,
+    open_panel,
+    wait_for_query,
     wait_until,
 )
 
 pytestmark = pytest.mark.e2e
 
 BADGHIS = "AF-BDG"
-PANEL = "div.panel"
 SLIDER = '[data-testid="stSlider"] input[type="range"], [data-testid="stSlider"] [role="slider"]'
 ENEMY_QUOTE = "The enemy has entered the city"
 SCREENSHOT = ROOT / "docs" / "screenshot.png"
-
-
-def no_app_errors(page) -> None:
-    errors = page.locator('[data-testid="stException"]')
-    assert errors.count() == 0, "the app raised: " + " | ".join(errors.all_inner_texts())[:2000]
-
-
-def wait_for_query(page, **expected: str) -> dict[str, str]:
-    """Wait until the page URL's query has these values (the app rewrites it at the end of each run)."""
-    try:
-        return wait_until(
-            lambda: (q := current_query(page)) and all(q.get(k) == v for k, v in expected.items()) and q,
-            message=f"URL query {expected}",
-        )
-    except AssertionError as exc:
-        no_app_errors(page)  # a crashed script run never rewrites the URL: show why
-        raise AssertionError(f"{exc}; URL is {page.url}") from None
 
 
 def wait_for_style_change(frame, area_id: str, before: dict) -> dict:
@@ -59,12 +45,6 @@ def slider(page):
     loc = page.locator(SLIDER).first
     loc.wait_for(state="attached")
     return loc
-
-
-def open_panel(page, name: str):
-    panel = page.locator(f'{PANEL}[data-area-name="{name}"]')
-    panel.wait_for(state="visible", timeout=TIMEOUT_MS)
-    return panel
 
 
 def assert_badghis_panel(page) -> None:

@@ -1,0 +1,101 @@
+"""Browser tests of the district level: an imported layer drawn, clicked and rolled up.
+
+The layer is the real GADM-derived file in ../shared/boundaries, imported into a temporary folder
+for a server of its own (CLAIMS_DISTRICTS), so data/boundaries/ is never touched.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import (
+    AREA_PATHS,
+    N_PROVINCES,
+    PANEL,
+    StreamlitServer,
+    area_click_point,
+    area_style,
+    goto_map,
+    no_app_errors,
+    open_panel,
+    wait_for_map,
+    wait_for_query,
+    wait_until,
+)
+
+from geo.boundaries import import_district_layer
+from geo.constants import ACTORS, CONTESTED
+from geo.districts import load_district_layer
+
+pytestmark = pytest.mark.e2e
+
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "boundaries"
+N_DISTRICTS = 328
+ENEMY_QUOTE = "The enemy has entered the city"
+
+
+@pytest.fixture(scope="module")
+def district_layer_file(tmp_path_factory) -> Path:
+    dest = tmp_path_factory.mktemp("districts")
+    import_district_layer(SHARED / "afg_districts_gadm.geojson", dest_dir=dest)
+    return dest / "districts.geojson"
+
+
+@pytest.fixture(scope="module")
+def district_app_url(district_layer_file):
+    server = StreamlitServer({"CLAIMS_DISTRICTS": str(district_layer_file)})
+    try:
+        server.wait_healthy()
+        yield server.url
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def qala_i_naw(district_layer_file) -> str:
+    layer = load_district_layer(district_layer_file)
+    return layer.resolve("AF-BDG", "Qala-e-Naw")
+
+
+def test_district_level_draws_every_district_and_click_shows_qala_i_naw_claims(page, district_app_url, qala_i_naw):
+    page.goto(f"{district_app_url}/?level=district&date=2021-07-07", wait_until="domcontentloaded")
+    frame = wait_for_map(page, n=N_DISTRICTS)
+    assert area_style(frame, qala_i_naw)["fill"] == ACTORS[CONTESTED].colour
+    point = area_click_point(page, frame, qala_i_naw)
+    assert point is not None, "no clickable point inside Qala-I-Naw"
+    page.mouse.click(*point)
+    panel = open_panel(page, "Qala-I-Naw (Badghis)")
+    quotes = panel.locator("blockquote.quote").all_inner_texts()
+    assert any(ENEMY_QUOTE in q for q in quotes), quotes
+    assert "Contested" in panel.inner_text()
+    wait_for_query(page, level="district", area=qala_i_naw, date="2021-07-07")
+    no_app_errors(page)
+
+
+def test_province_level_with_districts_shows_the_rollup(page, district_app_url):
+    goto_map(page, district_app_url, "date=2021-07-07&area=Badghis")
+    panel = open_panel(page, "Badghis")
+    rollup = panel.locator("p.rollup").inner_text()
+    assert "Taliban: 6 of 7 districts" in rollup, rollup
+    assert "(incl. the capital)" in rollup
+    no_app_errors(page)
+
+
+def test_level_switch_redraws_and_updates_the_url(page, district_app_url):
+    goto_map(page, district_app_url, "date=2021-07-07")
+    page.get_by_role("radio", name="District").click()
+    wait_for_map(page, n=N_DISTRICTS)
+    wait_for_query(page, level="district")
+    page.get_by_role("radio", name="Province").click()
+    wait_for_map(page, n=N_PROVINCES)
+    wait_for_query(page, level="province")
+
+
+def test_without_a_district_layer_the_switch_explains_how_to_add_one(page, app_url):
+    goto_map(page, app_url, "level=district&date=2021-07-07")  # falls back to provinces
+    wait_for_query(page, level="province")
+    assert page.get_by_role("radio", name="District").count() == 0
+    assert page.get_by_text("add a district layer on the Data page").count() >= 1
+    frame_paths = wait_until(lambda: page.frame_locator('iframe[src*="st_folium"]').locator(AREA_PATHS).count(),
+                             message="province paths")
+    assert frame_paths == N_PROVINCES
