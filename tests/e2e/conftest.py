@@ -36,7 +36,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 FOLIUM_IFRAME = 'iframe[src*="/component/streamlit_folium.st_folium/"]'
-AREA_PATHS = 'path[class*="area-AF-"]'
+AREA_PATHS = 'path.leaflet-interactive[class*="area-"]'
 PANEL = "div.panel"
 N_PROVINCES = 34
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}

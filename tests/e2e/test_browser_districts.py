@@ -99,3 +99,34 @@ def test_without_a_district_layer_the_switch_explains_how_to_add_one(page, app_u
     frame_paths = wait_until(lambda: page.frame_locator('iframe[src*="st_folium"]').locator(AREA_PATHS).count(),
                              message="province paths")
     assert frame_paths == N_PROVINCES
+
+
+def test_upload_a_layer_on_the_data_page_then_map_it(page, tmp_path_factory):
+    """A curator uploads a district file in the browser; the map then offers the district level."""
+    import geopandas as gpd
+
+    work = tmp_path_factory.mktemp("upload")
+    subset = gpd.read_file(SHARED / "afg_districts_gadm.geojson")
+    subset = subset[subset["PROVINCE"].isin(["Badghis", "Faryab"])]
+    upload = work / "layer.geojson"
+    subset.to_file(upload, driver="GeoJSON")
+    target = work / "layer" / "districts.geojson"
+    server = StreamlitServer({"CLAIMS_DISTRICTS": str(target)})
+    try:
+        server.wait_healthy()
+        page.goto(f"{server.url}/data", wait_until="domcontentloaded")
+        page.get_by_text("No district layer yet").wait_for()
+        page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(upload))
+        page.get_by_text("layer.geojson").wait_for()
+        page.get_by_role("button", name="Import").click()
+        page.get_by_text(f"Imported {len(subset)} districts from").wait_for(timeout=60_000)
+        progress = page.get_by_test_id("stProgress")
+        assert f"imported {len(subset)} districts" in progress.inner_text()  # the bar's last stage
+        assert target.is_file()
+        no_app_errors(page)
+        page.goto(f"{server.url}/?level=district&date=2021-07-07&area=Qala-e-Naw", wait_until="domcontentloaded")
+        wait_for_map(page, n=len(subset))
+        panel = open_panel(page, "Qala-I-Naw (Badghis)")
+        assert ENEMY_QUOTE in panel.inner_text()
+    finally:
+        server.stop()
