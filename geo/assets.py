@@ -6,6 +6,8 @@ is on; the map's <script>/<link> tags point there instead of a CDN.
 from __future__ import annotations
 
 import filecmp
+import hashlib
+import json
 import shutil
 from pathlib import Path
 
@@ -38,3 +40,20 @@ def ensure_leaflet(static_dir: Path = STATIC_DIR) -> dict[str, str]:
         tmp.rename(dest)
     base = f"{URL_PREFIX}/{LEAFLET_SUBDIR.as_posix()}"
     return {"js": f"{base}/leaflet.js", "css": f"{base}/leaflet.css"}
+
+
+def publish_geojson(geojson: dict, name: str, static_dir: Path = STATIC_DIR) -> str:
+    """Write geometry once as a static file named by its content hash; return its URL.
+
+    The map fetches it once per page and keeps it, so a new date only sends colours.
+    """
+    text = json.dumps(geojson, separators=(",", ":"), ensure_ascii=False)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    rel = Path("geo") / f"{name}-{digest}.json"
+    path = static_dir / rel
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    return f"{URL_PREFIX}/{rel.as_posix()}"

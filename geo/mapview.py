@@ -7,11 +7,13 @@ goes through `esc`; links are kept only when they are http(s).
 from __future__ import annotations
 
 import html
+import json
 import re
 from datetime import date
 from urllib.parse import urlparse
 
 import folium
+from branca.element import Template
 import pandas as pd
 
 from geo.constants import (
@@ -110,27 +112,88 @@ def base_map(leaflet_urls: dict[str, str], tiles_url: str | None = None, attribu
     return m
 
 
-def area_layer(geojson: dict, states: dict[str, AreaState], selected: str | None, name: str = "areas") -> folium.FeatureGroup:
-    """The styled areas for one date; features carry `area_id` so a click names its area."""
+def display_geometry(geojson: dict) -> dict:
+    """The static geometry file: each feature keeps `area_id` and `name`, and gains its position
+    `i` (the per-date colour list is in this order) and its CSS class."""
     features = []
-    for feat in geojson["features"]:
-        area_id = feat["properties"]["area_id"]
-        state = states[area_id]
-        props = dict(feat["properties"])
-        props["label"] = f"<b>{esc(props.get('name'))}</b><br>{esc(state_label(state))}"
-        if state.has_data:
-            props["label"] += f" · confidence {state.confidence:.0%}"
-        features.append({**feat, "properties": props})
-    data = {"type": "FeatureCollection", "features": features}
+    for i, feat in enumerate(geojson["features"]):
+        props = feat["properties"]
+        features.append({**feat, "properties": {"area_id": props["area_id"], "name": props.get("name"), "i": i,
+                                                "css": css_class(props["area_id"])}})
+    return {"type": "FeatureCollection", "features": features}
+
+
+class AreaLayer(folium.MacroElement):
+    """Areas drawn from a static geometry file the page fetches once and keeps.
+
+    Each rerun sends only this element's script: a small palette of distinct styles, a list of
+    state texts, and per area (in geometry order) two indexes into them.  The fetch is synchronous
+    so the layers exist when streamlit-folium wires its click handlers; later dates find the
+    geometry already in the page (`window.__areaGeometry`).  Names reach the tooltip as text nodes,
+    never as HTML.
+    """
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+(function () {
+  var cache = window.__areaGeometry = window.__areaGeometry || {};
+  var url = {{ this.url|tojson }};
+  if (!cache[url]) {
+    var xhr = new XMLHttpRequest();
+    xhr.open("GET", url, false);
+    xhr.send(null);
+    if (xhr.status !== 200) { console.error("area geometry not loaded: " + url); return; }
+    cache[url] = JSON.parse(xhr.responseText);
+  }
+  var palette = {{ this.palette|tojson }}, texts = {{ this.texts|tojson }}, cells = {{ this.cells|tojson }};
+  function styleOf(f) {
+    return Object.assign({className: f.properties.css}, palette[cells[f.properties.i][0]]);
+  }
+  var layer = L.geoJson(cache[url], {
+    style: styleOf,
+    onEachFeature: function (f, l) {
+      l.bindTooltip(function () {
+        var el = document.createElement("div"), b = document.createElement("b");
+        b.textContent = f.properties.name;
+        el.appendChild(b);
+        el.appendChild(document.createElement("br"));
+        el.appendChild(document.createTextNode(texts[cells[f.properties.i][1]]));
+        return el;
+      }, {sticky: true});
+      l.on("mouseover", function () { l.setStyle({weight: 3, color: "#000000"}); });
+      l.on("mouseout", function () { l.setStyle(styleOf(f)); });
+    }
+  });
+  layer.addTo({{ this._parent.get_name() }});
+})();
+{% endmacro %}
+""")
+
+    def __init__(self, url: str, palette: list[dict], texts: list[str], cells: list[tuple[int, int]]):
+        super().__init__()
+        self._name = "AreaLayer"
+        self.url, self.palette, self.texts, self.cells = url, palette, texts, cells
+
+
+def state_text(state: AreaState) -> str:
+    text = state_label(state)
+    return text + (f" · confidence {state.confidence:.0%}" if state.has_data else "")
+
+
+def area_layer(geometry_url: str, area_ids: list[str], states: dict[str, AreaState], selected: str | None,
+               name: str = "areas") -> folium.FeatureGroup:
+    """The styled areas for one date.  `area_ids` are in the geometry file's order."""
+    palette: dict[str, int] = {}
+    texts: dict[str, int] = {}
+    cells = []
+    for area_id in area_ids:
+        style = style_for(states[area_id], area_id == selected)
+        style.pop("className")  # per feature, from the geometry file
+        key = json.dumps(style, sort_keys=True)
+        text = state_text(states[area_id])
+        cells.append((palette.setdefault(key, len(palette)), texts.setdefault(text, len(texts))))
     group = folium.FeatureGroup(name=name)
-    folium.GeoJson(
-        data,
-        name=name,
-        style_function=lambda f: style_for(states[f["properties"]["area_id"]], f["properties"]["area_id"] == selected),
-        highlight_function=lambda f: {"weight": 3, "color": "#000000"},
-        tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False, sticky=True),
-        zoom_on_click=False,
-    ).add_to(group)
+    AreaLayer(geometry_url, [json.loads(k) for k in palette], list(texts), cells).add_to(group)
     return group
 
 

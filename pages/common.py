@@ -8,7 +8,8 @@ from pathlib import Path
 import streamlit as st
 
 from geo import boundaries, control, records
-from geo.assets import ensure_leaflet
+from geo.assets import ensure_leaflet, publish_geojson
+from geo.mapview import display_geometry
 from geo.districts import DistrictLayer, evidence_for_level, load_district_layer
 
 RECORDS_ENV = "CLAIMS_RECORDS"  # path of an alternative records file (tests, other conflicts)
@@ -37,8 +38,9 @@ def leaflet_urls() -> dict[str, str]:
 
 @st.cache_resource(show_spinner=False)
 def provinces():
+    """(provinces GeoDataFrame, URL of their geometry served as a static file)."""
     gdf = boundaries.load_provinces()
-    return gdf, boundaries.to_geojson(gdf)
+    return gdf, publish_geojson(display_geometry(boundaries.to_geojson(gdf)), "provinces")
 
 
 @st.cache_data(show_spinner=False)
@@ -65,6 +67,17 @@ def districts() -> DistrictLayer | None:
     return _districts(str(path), _mtime(path))
 
 
+@st.cache_resource(show_spinner=False)
+def _district_geometry(path: str, mtime: float) -> str | None:
+    layer = _districts(path, mtime)
+    return None if layer is None else publish_geojson(display_geometry(layer.geojson), "districts")
+
+
+def district_geometry_url() -> str | None:
+    path = districts_path()
+    return _district_geometry(str(path), _mtime(path))
+
+
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _index(level: str, records_key: tuple[str, float], districts_key: tuple[str, float]):
     result = _records(*records_key)
@@ -85,6 +98,7 @@ def clear_caches() -> None:
     _records.clear()
     _districts.clear()
     _index.clear()
+    _district_geometry.clear()
 
 
 def parse_date(text: str | None) -> date | None:

@@ -36,11 +36,11 @@ level = st.session_state.level
 if level == DISTRICT and layer is None:
     level = PROVINCE
 
-gdf, geojson = common.provinces()
+gdf, geometry_url = common.provinces()
 names = dict(zip(gdf["area_id"], gdf["name"]))
 if level == DISTRICT:
     names = layer.names()
-    geojson = layer.geojson
+    geometry_url = common.district_geometry_url()
 
 # Resolve ?area= once the level is known (a name or an id, any common spelling).
 if st.session_state.get("area_query"):
@@ -99,7 +99,7 @@ if selected not in names:
 left, right = st.columns([3, 2], gap="medium")
 with left:
     base = mapview.base_map(common.leaflet_urls())
-    group = mapview.area_layer(geojson, states, selected)
+    group = mapview.area_layer(geometry_url, list(names), states, selected)
     out = st_folium(base, feature_group_to_add=group, key="map", height=600, use_container_width=True,
                     returned_objects=["last_active_drawing", "last_object_clicked"])
     st.html(mapview.legend_html())

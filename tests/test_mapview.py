@@ -1,14 +1,26 @@
+import json
 import re
 from datetime import date
 
 import pandas as pd
 import pytest
 
-from geo.assets import ensure_leaflet
+from geo.assets import ensure_leaflet, publish_geojson
 from geo.boundaries import load_provinces, to_geojson
 from geo.constants import ACTORS, NO_DATA_COLOUR, TALIBAN
 from geo.control import AreaState, explain, no_data, province_evidence
-from geo.mapview import area_layer, base_map, history_chart_spec, esc, fill_opacity, legend_html, panel_html, safe_href, style_for
+from geo.mapview import (
+    display_geometry,
+    area_layer,
+    base_map,
+    esc,
+    fill_opacity,
+    history_chart_spec,
+    legend_html,
+    panel_html,
+    safe_href,
+    style_for,
+)
 from geo.records import parse_records, to_csv_text
 
 HOSTILE = '<script>alert(1)</script><img src=x onerror="alert(2)">'
@@ -57,19 +69,40 @@ def test_panel_escapes_all_record_text():
     assert 'href="https://example.org/?a=&lt;x&gt;"' in html
 
 
-def test_map_is_offline_and_has_no_basemap(tmp_path):
+def test_map_is_offline_has_no_basemap_and_sends_styles_not_geometry(tmp_path):
     urls = ensure_leaflet(tmp_path)
     assert len(list((tmp_path / "vendor").rglob("leaflet.js"))) == 1
-    m = base_map(urls)
     gdf = load_provinces()
-    states = {a: no_data(a) for a in gdf["area_id"]}
-    area_layer(to_geojson(gdf), states, "AF-BDG").add_to(m)
+    geometry = display_geometry(to_geojson(gdf))
+    geometry_url = publish_geojson(geometry, "provinces", tmp_path)
+    served = tmp_path / geometry_url.removeprefix("/app/static/")
+    assert json.loads(served.read_text(encoding="utf-8")) == json.loads(json.dumps(geometry))
+    assert publish_geojson(geometry, "provinces", tmp_path) == geometry_url  # same content, same file
+    m = base_map(urls)
+    names = dict(zip(gdf["area_id"], gdf["name"]))
+    states = {a: no_data(a) for a in names}
+    states["AF-BDG"] = AreaState("AF-BDG", TALIBAN, 0.9, False, ("r",), None, None, 1)
+    area_layer(geometry_url, list(names), states, "AF-BDG").add_to(m)
     page = m.get_root().render()
     external = set(re.findall(r'(?:src|href)="(https?://[^"]+)"', page))
     assert external == set(), external
-    assert urls["js"] in page and urls["css"] in page
+    assert urls["js"] in page and urls["css"] in page and geometry_url in page
     assert "tileLayer" not in page  # no basemap by default
-    assert page.count('"area_id"') >= 34
+    assert '"coordinates"' not in page  # no geometry in the per-date script …
+    assert len(page) < 0.1 * len(json.dumps(geometry))
+    assert [f["properties"]["i"] for f in geometry["features"]] == list(range(34))
+    assert geometry["features"][2]["properties"] == {"area_id": "AF-BDG", "name": "Badghis", "i": 2, "css": "area-AF-BDG"}
+
+
+def test_area_layer_sends_a_palette_and_two_indexes_per_area():
+    ids = ["A", "B", "C"]
+    strong = AreaState("B", TALIBAN, 0.9, False, ("r",), None, None, 1)
+    states = {"A": no_data("A"), "B": strong, "C": no_data("C")}
+    element = next(iter(area_layer("/g.json", ids, states, None)._children.values()))
+    assert len(element.palette) == 2 and len(element.texts) == 2
+    assert element.cells == [(0, 0), (1, 1), (0, 0)]
+    assert element.palette[1]["fillColor"] == ACTORS[TALIBAN].colour
+    assert element.texts[1] == "Taliban · confidence 90%"
 
 
 def test_legend_explains_both_channels():
