@@ -14,7 +14,9 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -110,27 +112,30 @@ class StreamlitServer:
         Path(self.log.name).unlink(missing_ok=True)
 
 
-@pytest.fixture(scope="session")
-def app_url():
-    """Base URL of the app reading data/records.csv."""
-    server = StreamlitServer()
+@contextmanager
+def running_app(env_extra: dict[str, str] | None = None) -> Iterator[str]:
+    """A healthy app server for the block; yields its base URL and always stops it."""
+    server = StreamlitServer(env_extra)
     try:
         server.wait_healthy()
         yield server.url
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def app_url():
+    """Base URL of the app reading data/records.csv."""
+    with running_app() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
 def hostile_app_url():
     """Base URL of a second app reading the hostile fixture (started only when a test asks for it)."""
     assert HOSTILE_RECORDS.is_file(), HOSTILE_RECORDS
-    server = StreamlitServer({"CLAIMS_RECORDS": str(HOSTILE_RECORDS)})
-    try:
-        server.wait_healthy()
-        yield server.url
-    finally:
-        server.stop()
+    with running_app({"CLAIMS_RECORDS": str(HOSTILE_RECORDS)}) as url:
+        yield url
 
 
 # --- browser -------------------------------------------------------------------------------------

@@ -12,12 +12,12 @@ from conftest import (
     AREA_PATHS,
     N_PROVINCES,
     PANEL,
-    StreamlitServer,
     area_click_point,
     area_style,
     goto_map,
     no_app_errors,
     open_panel,
+    running_app,
     wait_for_map,
     wait_for_query,
     wait_until,
@@ -43,12 +43,8 @@ def district_layer_file(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def district_app_url(district_layer_file):
-    server = StreamlitServer({"CLAIMS_DISTRICTS": str(district_layer_file)})
-    try:
-        server.wait_healthy()
-        yield server.url
-    finally:
-        server.stop()
+    with running_app({"CLAIMS_DISTRICTS": str(district_layer_file)}) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -111,10 +107,8 @@ def test_upload_a_layer_on_the_data_page_then_map_it(page, tmp_path_factory):
     upload = work / "layer.geojson"
     subset.to_file(upload, driver="GeoJSON")
     target = work / "layer" / "districts.geojson"
-    server = StreamlitServer({"CLAIMS_DISTRICTS": str(target)})
-    try:
-        server.wait_healthy()
-        page.goto(f"{server.url}/data", wait_until="domcontentloaded")
+    with running_app({"CLAIMS_DISTRICTS": str(target)}) as url:
+        page.goto(f"{url}/data", wait_until="domcontentloaded")
         page.get_by_text("No district layer yet").wait_for()
         page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(upload))
         page.get_by_text("layer.geojson").wait_for()
@@ -124,9 +118,7 @@ def test_upload_a_layer_on_the_data_page_then_map_it(page, tmp_path_factory):
         assert f"imported {len(subset)} districts" in progress.inner_text()  # the bar's last stage
         assert target.is_file()
         no_app_errors(page)
-        page.goto(f"{server.url}/?level=district&date=2021-07-07&area=Qala-e-Naw", wait_until="domcontentloaded")
+        page.goto(f"{url}/?level=district&date=2021-07-07&area=Qala-e-Naw", wait_until="domcontentloaded")
         wait_for_map(page, n=len(subset))
         panel = open_panel(page, "Qala-I-Naw (Badghis)")
         assert ENEMY_QUOTE in panel.inner_text()
-    finally:
-        server.stop()
