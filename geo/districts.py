@@ -10,8 +10,8 @@ import pandas as pd
 
 from geo import boundaries
 from geo.constants import CAPITAL_DISTRICT_WEIGHT, CONTESTED, ROLLUP_MAJORITY, ACTORS, UNKNOWN
-from geo.control import AreaState, district_evidence, no_data, province_evidence
-from geo.gazetteer import Gazetteer, district_aliases
+from geo.control import AreaState, district_evidence, explain, no_data, province_evidence
+from geo.gazetteer import PROVINCE_BY_ID, PROVINCE_GAZETTEER, Gazetteer, district_aliases
 
 
 @dataclass
@@ -46,6 +46,11 @@ class DistrictLayer:
 
     def names(self) -> dict[str, str]:
         return dict(zip(self.gdf["area_id"], self.gdf["name"]))
+
+    def title(self, district_id: str) -> str:
+        """e.g. "Qala-I-Naw (Badghis)": district names repeat across provinces."""
+        row = self.gdf.loc[self.gdf["area_id"] == district_id].iloc[0]
+        return f"{row['name']} ({PROVINCE_BY_ID[row['province_id']].name})"
 
 
 def load_district_layer(path: Path | None = None) -> DistrictLayer | None:
@@ -125,3 +130,26 @@ def evidence_for_level(level: str, records: pd.DataFrame, layer: DistrictLayer |
     if level == "district" and layer is not None:
         return layer.evidence(records)
     return province_evidence(records), records.iloc[0:0]
+
+
+def derive_provinces(layer: DistrictLayer, district_states: dict[str, AreaState],
+                     province_states: dict[str, AreaState]) -> tuple[dict[str, AreaState], dict[str, Rollup]]:
+    """Province states from their districts; a province whose districts have no claims keeps its
+    own (province-wide) state."""
+    rollups = {pid: rollup_province(pid, layer, district_states) for pid in province_states}
+    states = {pid: (r.state if r.state.has_data else province_states[pid]) for pid, r in rollups.items()}
+    return states, rollups
+
+
+def explain_rollup(records: pd.DataFrame, district_evidence_: pd.DataFrame, layer: DistrictLayer,
+                   province_id: str, as_of) -> Rollup:
+    """The roll-up with each district's full reasoning (deciding records), for the panel."""
+    detailed = {d: explain(records, district_evidence_, d, as_of)[0] for d in layer.ids_by_province.get(province_id, [])}
+    return rollup_province(province_id, layer, detailed)
+
+
+def resolve_area(query: str, level: str, layer: DistrictLayer | None) -> str | None:
+    """An area named in a link (name or id, any common spelling) at the map's level."""
+    if level == "district":
+        return layer.national.resolve(query) if layer is not None else None
+    return PROVINCE_GAZETTEER.resolve(query)

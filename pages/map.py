@@ -8,8 +8,7 @@ from streamlit_folium import st_folium
 
 from geo import control, mapview
 from geo.constants import DISTRICT, LEVELS, PROVINCE
-from geo.districts import rollup_province
-from geo.gazetteer import PROVINCE_BY_ID, PROVINCE_GAZETTEER
+from geo.districts import derive_provinces, explain_rollup, resolve_area
 from pages import common
 
 result = common.load_records()
@@ -32,9 +31,10 @@ if "map_init" not in st.session_state:
 if st.session_state.get("url_warning"):
     st.warning(st.session_state.pop("url_warning"))
 
+if st.session_state.level == DISTRICT and layer is None:
+    st.session_state.level = PROVINCE
 level = st.session_state.level
-if level == DISTRICT and layer is None:
-    level = PROVINCE
+st.session_state.date = min(max(st.session_state.date, first), last)  # the records may have changed
 
 gdf, geometry_url = common.provinces()
 names = dict(zip(gdf["area_id"], gdf["name"]))
@@ -45,7 +45,7 @@ if level == DISTRICT:
 # Resolve ?area= once the level is known (a name or an id, any common spelling).
 if st.session_state.get("area_query"):
     query = st.session_state.pop("area_query")
-    found = PROVINCE_GAZETTEER.resolve(query) if level == PROVINCE else (layer.national.resolve(query) if layer else None)
+    found = resolve_area(query, level, layer)
     if found:
         st.session_state.area = found
     else:
@@ -85,11 +85,8 @@ as_of = st.session_state.date
 area_ids = list(names)
 states = index.at(as_of)
 rollups = {}
-if level == PROVINCE and layer is not None:
-    # With a district layer, provinces are derived from their districts.
-    d_states = common.state_index(DISTRICT)[0].at(as_of)
-    rollups = {pid: rollup_province(pid, layer, d_states) for pid in area_ids}
-    states = {pid: (r.state if r.state.has_data else states[pid]) for pid, r in rollups.items()}
+if level == PROVINCE and layer is not None:  # with a district layer, provinces come from their districts
+    states, rollups = derive_provinces(layer, common.state_index(DISTRICT)[0].at(as_of), states)
 
 selected = st.session_state.get("area")
 if selected not in names:
@@ -124,14 +121,10 @@ with right:
         state, stack = control.explain(records, evidence, selected, as_of)
         extra = ""
         if selected in rollups and rollups[selected].state.has_data:
-            d_evidence = common.state_index(DISTRICT)[1]
-            detailed = {d: control.explain(records, d_evidence, d, as_of)[0] for d in layer.ids_by_province[selected]}
-            roll = rollup_province(selected, layer, detailed)
+            roll = explain_rollup(records, common.state_index(DISTRICT)[1], layer, selected, as_of)
             state = roll.state
             extra = f'<p class="why rollup"><b>From districts:</b> {mapview.esc(roll.summary())}</p>'
-        title = names[selected]
-        if level == DISTRICT:
-            title = f"{names[selected]} ({PROVINCE_BY_ID[layer.gdf.set_index('area_id').loc[selected, 'province_id']].name})"
+        title = layer.title(selected) if level == DISTRICT else names[selected]
         st.html(mapview.panel_html(title, state, stack, as_of, extra=extra))
         history = control.area_history(records, evidence, selected)
         if len(history):

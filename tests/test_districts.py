@@ -93,3 +93,24 @@ def test_sparse_district_claims_roll_up_pale(layer, records):
     assert kandahar.state.controller == TALIBAN
     assert kandahar.counts[TALIBAN] == 2 and kandahar.n_districts > 10
     assert kandahar.state.confidence < 0.2
+
+
+def test_derive_provinces_explain_rollup_and_links(layer, records):
+    from geo.constants import UNKNOWN
+    from geo.control import province_evidence
+    from geo.districts import derive_provinces, explain_rollup, resolve_area
+
+    day = date(2021, 7, 7)
+    d_evidence, _ = evidence_for_level("district", records, layer)
+    d_states = StateIndex(records, d_evidence, list(layer.names())).at(day)
+    p_states = StateIndex(records, province_evidence(records), ["AF-BDG", "AF-ZAB"]).at(day)
+    states, rollups = derive_provinces(layer, d_states, p_states)
+    assert states["AF-BDG"] == rollups["AF-BDG"].state and states["AF-BDG"].controller == CONTESTED
+    assert states["AF-ZAB"].controller == UNKNOWN and not states["AF-ZAB"].has_data
+    detailed = explain_rollup(records, d_evidence, layer, "AF-BDG", day)
+    assert detailed.state.controller == CONTESTED
+    assert "bdg-2021-07-07-shams-entered-city" in detailed.state.deciding  # the panel can say why
+    qala = resolve_area("Qala-e-Naw", "district", layer)
+    assert layer.title(qala) == "Qala-I-Naw (Badghis)"
+    assert resolve_area("Hilmand", "province", layer) == "AF-HEL"
+    assert resolve_area("Qala-e-Naw", "district", None) is None
