@@ -2,7 +2,9 @@
 
 Per claim: weight = reliability × interest × precision × scope, then
   × 0.5^(age / half-life)            older claims count less than the area's newest one,
-  × superseded_factor                 once a newer claim about the area says otherwise,
+  × superseded_factor                 once a newer, at least as specific claim about the area
+                                      says otherwise (a province-wide "most districts have
+                                      fallen" does not overrule a claim about the capital),
 and re-reports of one origin (same claimant, day, state and kind) count once.
 Per state: support = 1 − Π(1 − weight).  Two sides both strongly supported, or strong
 "contested" claims, make the area contested; weak support leaves it unknown.  An outcome resting
@@ -93,18 +95,18 @@ def district_evidence(
     `resolve_district(province_id, name)` returns a district id or None.  Records naming a district
     that does not resolve are returned separately so the UI can list them.
     """
-    areas, recs, scopes, unresolved = [], [], [], []
+    rows: list[tuple[str, int, float]] = []
+    unresolved: list[int] = []
     for pos, (pid, dist) in enumerate(zip(records["province_id"], records["district"].fillna(""))):
         if dist:
             did = resolve_district(pid, dist)
             if did is None:
                 unresolved.append(pos)
                 continue
-            areas.append(did), recs.append(pos), scopes.append(1.0)
+            rows.append((did, pos, 1.0))
         else:
-            for did in district_ids_by_province.get(pid, []):
-                areas.append(did), recs.append(pos), scopes.append(PROVINCE_WIDE_FOR_DISTRICT)
-    evidence = pd.DataFrame({"area_id": areas, "rec": recs, "scope": scopes})
+            rows.extend((did, pos, PROVINCE_WIDE_FOR_DISTRICT) for did in district_ids_by_province.get(pid, []))
+    evidence = pd.DataFrame(rows, columns=["area_id", "rec", "scope"])
     return evidence, records.iloc[unresolved]
 
 
@@ -129,10 +131,10 @@ def weigh_claims(claims: pd.DataFrame, as_of: date, params: ModelParams = PARAMS
     newest = max(out["event_date"])
     age = [(newest - d).days for d in out["event_date"]]
     out["decay"] = [0.5 ** (a / params.half_life_days) for a in age]
-    # Superseded: a later claim about this area names a different state.
+    # Superseded: a later claim about this area, at least as specific, names a different state.
     latest_other = []
-    for d, c in zip(out["event_date"], out["claimed_controller"]):
-        later = out[(out["event_date"] > d) & (out["claimed_controller"] != c)]
+    for d, c, sc in zip(out["event_date"], out["claimed_controller"], out["scope"]):
+        later = out[(out["event_date"] > d) & (out["claimed_controller"] != c) & (out["scope"] >= sc)]
         latest_other.append(not later.empty)
     out["superseded"] = latest_other
     out["weight"] = out["base"] * out["decay"] * [params.superseded_factor if s else 1.0 for s in out["superseded"]]
@@ -286,8 +288,12 @@ class StateIndex:
         origin_cell[self.origin] = self.area * n_ctrl + self.ctrl
         self.origin_cell = origin_cell
         cell = self.area * n_ctrl + self.ctrl
+        scope = ev["scope"].to_numpy(dtype=float)[order] if len(ev) else np.zeros(0)
+        self.levels = np.unique(scope)  # how specific a claim is for its area, ascending
+        self.level = np.searchsorted(self.levels, scope)
         self.by_area = _Groups(self.area, n_areas)
         self.by_cell = _Groups(cell, n_areas * n_ctrl)
+        self.by_cell_level = _Groups(cell * max(len(self.levels), 1) + self.level, n_areas * n_ctrl * max(len(self.levels), 1))
         # Non-self-serving claims get their cell; self-serving ones go to a spare group past the end.
         self.by_confirmed = _Groups(np.where(self.self_serving, n_areas * n_ctrl, cell), n_areas * n_ctrl + 1)
 
@@ -297,17 +303,21 @@ class StateIndex:
         n = int(np.searchsorted(self.t, as_of.toordinal(), side="right"))
         area, t, ctrl = self.area[:n], self.t[:n], self.ctrl[:n]
         count, newest = self.by_area.last(n, self.t, never)
-        backed, latest = self.by_cell.last(n, self.t, never)
-        backed, latest = backed.reshape(n_areas, n_ctrl), latest.reshape(n_areas, n_ctrl)
+        backed = self.by_cell.count(n).reshape(n_areas, n_ctrl)
         confirmed_n, confirmed_t = self.by_confirmed.last(n, self.t, never)
         confirmed_n = confirmed_n[:-1].reshape(n_areas, n_ctrl)
         confirmed_t = confirmed_t[:-1].reshape(n_areas, n_ctrl)
 
-        # Superseded: another state was claimed about the area after this claim's date.
-        top = np.argmax(latest, axis=1)
-        first = latest[np.arange(n_areas), top]
-        second = np.sort(latest, axis=1)[:, -2]
-        other_latest = np.where(ctrl == top[area], second[area], first[area])
+        # Superseded: another state was claimed about the area after this claim's date, by a
+        # claim at least as specific (level ≥ this claim's level).
+        n_levels = max(len(self.levels), 1)
+        _, by_level = self.by_cell_level.last(n, self.t, never)
+        at_least = np.maximum.accumulate(by_level.reshape(n_areas, n_ctrl, n_levels)[:, :, ::-1], axis=2)[:, :, ::-1]
+        top = np.argmax(at_least, axis=1)  # (area, level) → controller claimed last
+        first = np.take_along_axis(at_least, top[:, None, :], axis=1)[:, 0, :]
+        second = np.sort(at_least, axis=1)[:, -2, :]
+        lvl = self.level[:n]
+        other_latest = np.where(ctrl == top[area, lvl], second[area, lvl], first[area, lvl])
         decay = np.exp2((t - newest[area]) / params.half_life_days)
         w = self.base[:n] * decay * np.where(other_latest > t, params.superseded_factor, 1.0)
         per_origin = np.zeros(self.n_origins)

@@ -259,3 +259,36 @@ def test_index_with_no_records_or_no_matching_areas():
     recs = frame(rec(1, "2021-07-07", TALIBAN, "self_serving", TALIBAN))
     states = StateIndex(recs, province_evidence(recs), ["AF-KAB"]).at(D("2021-07-07"))
     assert not states["AF-KAB"].has_data
+
+
+def test_province_wide_claim_does_not_overrule_a_claim_about_the_district():
+    layer = badghis_layer()
+    recs = frame(
+        rec(1, "2021-07-09", GOVERNMENT, "independent", "independent", district="Qala-e-Naw"),
+        rec(2, "2021-07-09", GOVERNMENT, "independent", "independent"),  # province-wide
+        rec(3, "2021-07-10", TALIBAN, "against_interest", GOVERNMENT),  # "most districts have fallen"
+    )
+    evidence, _ = layer.evidence(recs)
+    qala = explain(recs, evidence, "BG6", D("2021-07-10"))[1].set_index("id")
+    assert not qala.loc["r1", "superseded"]  # the later claim is less specific for Qala-I-Naw
+    assert qala.loc["r2", "superseded"]  # …but as specific as the earlier province-wide one
+    jawand = explain(recs, evidence, "BG2", D("2021-07-10"))[0]
+    assert jawand.controller == TALIBAN
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_index_matches_naive_at_district_level(seed):
+    from geo.control import StateIndex, compute_states_naive
+
+    layer = badghis_layer()
+    recs = random_records(150, seed, provinces=("Badghis",))
+    recs = recs.assign(district=[["", "Qala-e-Naw", "Qadis", "Murghab"][i % 4] for i in range(len(recs))])
+    evidence, _ = layer.evidence(recs)
+    ids = list(layer.names())
+    index = StateIndex(recs, evidence, ids)
+    for day in ("2021-07-03", "2021-07-10", "2021-07-21"):
+        fast, slow = index.at(D(day)), compute_states_naive(recs, evidence, ids, D(day))
+        for a in ids:
+            assert (fast[a].controller, fast[a].claimed_only, fast[a].last_confirmed) == \
+                   (slow[a].controller, slow[a].claimed_only, slow[a].last_confirmed), (day, a)
+            assert fast[a].confidence == pytest.approx(slow[a].confidence, abs=1e-4)
