@@ -234,8 +234,9 @@ def model_explanation(params: ModelParams = PARAMS) -> str:
 (× scope when a claim is about part of the area). Reliability (Admiralty grade): {rel}.
 Interest: {interest}. Precision: {prec}.
 A claim {params.half_life_days:g} days older than the area's newest claim counts half; a claim
-that a newer one contradicts keeps {params.superseded_factor:g} of its weight; re-reports of the
-same claimant, day and state count once. Support for a state = 1 − Π(1 − weight).
+that a newer, at least as specific one contradicts keeps {params.superseded_factor:g} of its weight
+(a province-wide statement does not overrule a claim about one district); re-reports of the same
+claimant, day, state and kind count once. Support for a state = 1 − Π(1 − weight).
 If the runner-up side has ≥ {params.conflict_ratio:.0%} of the leader's support (and ≥ {params.conflict_min:g}),
 or "contested" claims are strongest, the area is **contested**. Below {params.min_support:g} support it stays unknown.
 Confidence fades by half every {params.stale_half_life_days:g} days without new claims.
