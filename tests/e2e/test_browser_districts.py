@@ -97,20 +97,38 @@ def test_without_a_district_layer_the_switch_explains_how_to_add_one(page, app_u
     assert frame_paths == N_PROVINCES
 
 
+HOSTILE_NAME = '<img src=x onerror="window.__pwned=3">Jawand'
+
+
 def test_upload_a_layer_on_the_data_page_then_map_it(page, tmp_path_factory):
-    """A curator uploads a district file in the browser; the map then offers the district level."""
+    """A curator uploads a district file in the browser: a corrupt file is refused with a message
+    and changes nothing; a good one is imported with progress and the map then offers districts.
+    A district name carrying markup is shown as text everywhere."""
     import geopandas as gpd
 
     work = tmp_path_factory.mktemp("upload")
     subset = gpd.read_file(SHARED / "afg_districts_gadm.geojson")
-    subset = subset[subset["PROVINCE"].isin(["Badghis", "Faryab"])]
+    subset = subset[subset["PROVINCE"].isin(["Badghis", "Faryab"])].copy()
+    subset.loc[subset["NAME"] == "Jawand", "NAME"] = HOSTILE_NAME
     upload = work / "layer.geojson"
     subset.to_file(upload, driver="GeoJSON")
+    corrupt = work / "broken.geojson"
+    corrupt.write_bytes(b'{"type": "FeatureCollection", "features": [ {"type": "Feat')
     target = work / "layer" / "districts.geojson"
+    uploader = '[data-testid="stFileUploader"] input[type="file"]'
     with running_app({"CLAIMS_DISTRICTS": str(target)}) as url:
         page.goto(f"{url}/data", wait_until="domcontentloaded")
         page.get_by_text("No district layer yet").wait_for()
-        page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(upload))
+        page.locator(uploader).set_input_files(str(corrupt))
+        page.get_by_text("broken.geojson").wait_for()
+        page.get_by_role("button", name="Import").click()
+        error = page.get_by_test_id("stAlertContentError")
+        error.wait_for(timeout=60_000)
+        assert "broken.geojson" in error.inner_text()
+        assert not target.parent.exists() or not any(target.parent.iterdir())
+        no_app_errors(page)
+
+        page.locator(uploader).set_input_files(str(upload))
         page.get_by_text("layer.geojson").wait_for()
         page.get_by_role("button", name="Import").click()
         page.get_by_text(f"Imported {len(subset)} districts from").wait_for(timeout=60_000)
@@ -118,7 +136,25 @@ def test_upload_a_layer_on_the_data_page_then_map_it(page, tmp_path_factory):
         assert f"imported {len(subset)} districts" in progress.inner_text()  # the bar's last stage
         assert target.is_file()
         no_app_errors(page)
+
         page.goto(f"{url}/?level=district&date=2021-07-07&area=Qala-e-Naw", wait_until="domcontentloaded")
-        wait_for_map(page, n=len(subset))
+        frame = wait_for_map(page, n=len(subset))
         panel = open_panel(page, "Qala-I-Naw (Badghis)")
         assert ENEMY_QUOTE in panel.inner_text()
+        # Hover and click the district whose name carries markup: its tooltip and panel show text.
+        layer = load_district_layer(target)
+        hostile_id = next(a for a, n in layer.names().items() if n == HOSTILE_NAME)
+        point = area_click_point(page, frame, hostile_id)
+        assert point is not None
+        page.mouse.move(*point)
+        tooltip = frame.locator(".leaflet-tooltip")
+        tooltip.wait_for()
+        assert HOSTILE_NAME in tooltip.inner_text()
+        assert frame.locator(".leaflet-tooltip img").count() == 0
+        page.mouse.click(*point)
+        title = wait_until(lambda: page.locator(f"{PANEL} h3.area-title").first.inner_text().startswith("<img")
+                           and page.locator(f"{PANEL} h3.area-title").first.inner_text(), message="the hostile panel")
+        assert HOSTILE_NAME in title
+        assert page.locator(f"{PANEL} img").count() == 0
+        for f in page.frames:
+            assert f.evaluate("() => typeof window.__pwned") == "undefined"
