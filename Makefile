@@ -45,8 +45,9 @@ chromium:
 provinces: deps
 	$(PY) scripts/build_provinces.py
 
-bench: deps
+bench: dev-deps chromium
 	$(PY) bench/bench_control.py
+	$(PY) bench/bench_scrub.py
 
 clean:
 	rm -rf $(VENV) static/vendor .pytest_cache

@@ -1,10 +1,13 @@
-"""Claimed control in Afghanistan — entry point: page router only."""
+"""Claimed control in Afghanistan — entry point: page router only.
+
+Pages live in views/ (a folder named pages/ would put Streamlit in its legacy multipage mode).
+"""
 import streamlit as st
 
 st.set_page_config(page_title="Claimed control — Afghanistan", page_icon="🗺️", layout="wide")
 
 pages = [
-    st.Page("pages/map.py", title="Map", icon=":material/map:", default=True),
-    st.Page("pages/data.py", title="Data", icon=":material/table:", url_path="data"),
+    st.Page("views/map.py", title="Map", icon=":material/map:", default=True),
+    st.Page("views/data.py", title="Data", icon=":material/table:", url_path="data"),
 ]
 st.navigation(pages, position="top").run()

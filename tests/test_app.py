@@ -74,7 +74,7 @@ def test_data_page_lists_record_problems(monkeypatch):
     monkeypatch.setenv("CLAIMS_RECORDS", str(HOSTILE))
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
-    at.switch_page("pages/data.py").run()
+    at.switch_page("views/data.py").run()
     assert not at.exception, at.exception
     problems = at.dataframe[0].value
     assert list(problems.columns) == ["file", "row", "field", "reason"]

@@ -261,3 +261,17 @@ def test_screenshot_of_badghis_on_2021_07_07(page, app_url):
     width, height = struct.unpack(">II", data[16:24])
     assert (width, height) == (1400, 1000)
     assert len(data) > 30_000  # a real picture, not a blank page
+
+
+def test_a_link_to_the_data_page_on_a_fresh_server_uses_the_app_router(page):
+    """The first visitor of a new server opens /data directly: the app's own navigation is shown."""
+    from conftest import running_app
+
+    with running_app() as url:
+        page.goto(f"{url}/data", wait_until="domcontentloaded")
+        page.get_by_role("heading", name="Claim records").wait_for()
+        nav = page.get_by_test_id("stTopNavLink")
+        wait_until(lambda: nav.count() == 2, message="the top navigation with Map and Data")
+        assert sorted(t.split()[-1] for t in nav.all_inner_texts()) == ["Data", "Map"]  # after the icon
+        assert page.get_by_test_id("stSidebarNav").count() == 0
+        no_app_errors(page)

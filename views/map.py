@@ -9,7 +9,7 @@ from streamlit_folium import st_folium
 from geo import control, mapview
 from geo.constants import DISTRICT, LEVELS, PROVINCE
 from geo.districts import derive_provinces, explain_rollup, resolve_area
-from pages import common
+from views import common
 
 result = common.load_records()
 records = result.records

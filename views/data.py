@@ -9,7 +9,7 @@ import streamlit as st
 
 from geo import boundaries, control
 from geo.records import SCHEMA
-from pages import common
+from views import common
 
 st.header("Data")
 
