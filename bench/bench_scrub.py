@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 FRAME = 'iframe[src*="/component/streamlit_folium.st_folium/"]'
-SLIDER = '[data-testid="stSlider"] input[type="range"]'
+SLIDER = '[data-testid="stSlider"] input[type="range"][aria-label="Date"]'
 
 
 def start_app(env_extra: dict[str, str]) -> tuple[subprocess.Popen, str]:

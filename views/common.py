@@ -1,6 +1,7 @@
 """The UI edge: Streamlit caching around the pure loaders in geo/ (no computation of its own)."""
 from __future__ import annotations
 
+import hashlib
 import os
 from datetime import date
 from pathlib import Path
@@ -24,11 +25,22 @@ def districts_path() -> Path:
     return Path(os.environ.get(DISTRICTS_ENV) or boundaries.DISTRICTS_FILE)
 
 
-def _mtime(path: Path) -> float:
+@st.cache_data(show_spinner=False, max_entries=16)
+def _digest(path: str, mtime_ns: int, size: int) -> str:
+    """Content hash of a file, computed once per (mtime, size) seen."""
     try:
-        return path.stat().st_mtime_ns
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
     except OSError:
-        return 0.0
+        return "missing"
+
+
+def fingerprint(path: Path) -> str:
+    """What caches are keyed on: the file's content, not its time stamp."""
+    try:
+        info = path.stat()
+    except OSError:
+        return "missing"
+    return _digest(str(path), info.st_mtime_ns, info.st_size)
 
 
 @st.cache_resource(show_spinner=False)
@@ -43,20 +55,21 @@ def provinces():
     return gdf, publish_geojson(display_geometry(boundaries.to_geojson(gdf)), "provinces")
 
 
-@st.cache_data(show_spinner=False)
-def _records(path: str, mtime: float) -> records.LoadResult:
-    return records.load_records(Path(path))
+# Heavy objects are shared across sessions (cache_resource: no copy per rerun) and keyed by content.
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _records(digest: str, _path: str) -> records.LoadResult:
+    return records.load_records(Path(_path))
 
 
 def load_records() -> records.LoadResult:
     path = records_path()
-    return _records(str(path), _mtime(path))
+    return _records(fingerprint(path), str(path))
 
 
-@st.cache_resource(show_spinner=False)
-def _districts(path: str, mtime: float) -> DistrictLayer | None:
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _districts(digest: str, _path: str) -> DistrictLayer | None:
     try:
-        return load_district_layer(Path(path))
+        return load_district_layer(Path(_path)) if digest != "missing" else None
     except boundaries.BoundaryImportError as exc:
         st.error(f"The imported district layer cannot be read, so the map stays at province level: {exc}")
         return None
@@ -64,37 +77,37 @@ def _districts(path: str, mtime: float) -> DistrictLayer | None:
 
 def districts() -> DistrictLayer | None:
     path = districts_path()
-    return _districts(str(path), _mtime(path))
+    return _districts(fingerprint(path), str(path))
 
 
-@st.cache_resource(show_spinner=False)
-def _district_geometry(path: str, mtime: float) -> str | None:
-    layer = _districts(path, mtime)
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _district_geometry(digest: str, _path: str) -> str | None:
+    layer = _districts(digest, _path)
     return None if layer is None else publish_geojson(display_geometry(layer.geojson), "districts")
 
 
 def district_geometry_url() -> str | None:
     path = districts_path()
-    return _district_geometry(str(path), _mtime(path))
+    return _district_geometry(fingerprint(path), str(path))
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _index(level: str, records_key: tuple[str, float], districts_key: tuple[str, float]):
-    result = _records(*records_key)
-    layer = _districts(*districts_key)
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _index(level: str, records_digest: str, districts_digest: str, _records_path: str, _districts_path: str):
+    result = _records(records_digest, _records_path)
+    layer = _districts(districts_digest, _districts_path)
     evidence, unresolved = evidence_for_level(level, result.records, layer)
     ids = list(layer.names()) if level == "district" and layer is not None else list(provinces()[0]["area_id"])
     return control.StateIndex(result.records, evidence, ids), evidence, unresolved
 
 
 def state_index(level: str):
-    """(StateIndex, evidence, unresolved records) for a level, rebuilt only when a file changes."""
-    path = records_path()
-    dpath = districts_path()
-    return _index(level, (str(path), _mtime(path)), (str(dpath), _mtime(dpath)))
+    """(StateIndex, evidence, unresolved records) for a level, built once per content of the files."""
+    path, dpath = records_path(), districts_path()
+    return _index(level, fingerprint(path), fingerprint(dpath), str(path), str(dpath))
 
 
 def clear_caches() -> None:
+    _digest.clear()
     _records.clear()
     _districts.clear()
     _index.clear()

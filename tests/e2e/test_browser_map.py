@@ -31,7 +31,7 @@ from conftest import (
 pytestmark = pytest.mark.e2e
 
 BADGHIS = "AF-BDG"
-SLIDER = '[data-testid="stSlider"] input[type="range"], [data-testid="stSlider"] [role="slider"]'
+SLIDER = '[data-testid="stSlider"] input[type="range"][aria-label="Date"]'
 ENEMY_QUOTE = "The enemy has entered the city"
 SCREENSHOT = ROOT / "docs" / "screenshot.png"
 
@@ -275,3 +275,19 @@ def test_a_link_to_the_data_page_on_a_fresh_server_uses_the_app_router(page):
         assert sorted(t.split()[-1] for t in nav.all_inner_texts()) == ["Data", "Map"]  # after the icon
         assert page.get_by_test_id("stSidebarNav").count() == 0
         no_app_errors(page)
+
+
+def test_playback_advances_the_date_keeps_the_map_and_pauses(page, app_url):
+    frame = goto_map(page, app_url, "date=2021-07-03")
+    frame.evaluate("() => { window.__sameFrame = true; }")
+    page.get_by_role("button", name="Play").click()
+    wait_until(lambda: current_query(page).get("date", "") >= "2021-07-06", timeout=30,
+               message="playback to reach 6 July")
+    page.get_by_role("button", name="Pause").click()
+    page.get_by_role("button", name="Play").wait_for()
+    stopped = current_query(page)["date"]
+    time.sleep(2.0)
+    assert current_query(page)["date"] == stopped  # paused means paused
+    assert frame.evaluate("() => window.__sameFrame === true")  # the map was never reloaded
+    assert page.locator(FOLIUM_IFRAME).count() == 1
+    no_app_errors(page)
