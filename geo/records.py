@@ -475,10 +475,10 @@ def _serialise(rows: list[dict[str, str]]) -> tuple[str, list[int]]:
     starts = []
     line = 2
     for row in rows:
-        before = buf.tell()
         writer.writerow(row)
         starts.append(line)
-        line += buf.getvalue().count("\n", before)
+        # A record spans one line plus the line breaks inside its (quoted) cells.
+        line += 1 + sum(str(row.get(k) or "").count("\n") for k in COLUMNS)
     return buf.getvalue(), starts
 
 
