@@ -8,6 +8,7 @@ st.set_page_config(page_title="Claimed control — Afghanistan", page_icon="🗺
 
 pages = [
     st.Page("views/map.py", title="Map", icon=":material/map:", default=True),
+    st.Page("views/curate.py", title="Curate", icon=":material/edit_note:", url_path="curate"),
     st.Page("views/data.py", title="Data", icon=":material/table:", url_path="data"),
 ]
 st.navigation(pages, position="top").run()

@@ -5,7 +5,7 @@ Per claim: weight = reliability × interest × precision × scope, then
   × superseded_factor                 once a newer, at least as specific claim about the area
                                       says otherwise (a province-wide "most districts have
                                       fallen" does not overrule a claim about the capital),
-and re-reports of one origin (same claimant, day, state and kind) count once.
+and re-reports of one origin (same claimant, day, state, kind and scope) count once.
 Per state: support = 1 − Π(1 − weight).  Two sides both strongly supported, or strong
 "contested" claims, make the area contested; weak support leaves it unknown.  An outcome resting
 only on self-serving claims is flagged claimed-only.  The outcome holds until new claims arrive;
@@ -140,7 +140,7 @@ def weigh_claims(claims: pd.DataFrame, as_of: date, params: ModelParams = PARAMS
     out["weight"] = out["base"] * out["decay"] * [params.superseded_factor if s else 1.0 for s in out["superseded"]]
     # Re-reports of one origin count once: keep the strongest per claimant/day/state.
     origin = (out["claimant"].str.lower().str.strip() + "|" + out["event_date"].astype(str) + "|"
-              + out["claimed_controller"] + "|" + out["claim_kind"])
+              + out["claimed_controller"] + "|" + out["claim_kind"] + "|" + out["scope"].astype(str))
     strongest_first = out["weight"].sort_values(ascending=False, kind="stable").index
     out["duplicate"] = origin.loc[strongest_first].duplicated().reindex(out.index)
     out.loc[out["duplicate"], "weight"] = 0.0
@@ -266,43 +266,53 @@ class StateIndex:
 
     def __init__(self, records: pd.DataFrame, evidence: pd.DataFrame, area_ids: Iterable[str]):
         self.area_ids = list(area_ids)
+        n_areas, n_ctrl = len(self.area_ids), len(CONTROLLER_CODE)
         pos = {a: i for i, a in enumerate(self.area_ids)}
-        ev = evidence[evidence["area_id"].isin(pos)] if len(evidence) else evidence
+        ev = evidence[evidence["area_id"].isin(pos)] if len(evidence) else evidence.iloc[0:0]
         recs = records.iloc[ev["rec"].to_numpy()] if len(ev) else records.iloc[0:0]
         t = np.array([d.toordinal() for d in recs["event_date"]], dtype=np.int64)
         order = np.argsort(t, kind="stable")
-        self.t = t[order]
-        self.area = ev["area_id"].map(pos).to_numpy(dtype=np.int64)[order] if len(ev) else np.zeros(0, np.int64)
-        self.ctrl = np.array([CONTROLLER_CODE[c] for c in recs["claimed_controller"]], dtype=np.int64)[order]
-        self.self_serving = (recs["claim_kind"].to_numpy() == SELF_SERVING)[order]
-        base = [base_weight(r, k, p) for r, k, p in zip(recs["source_reliability"], recs["claim_kind"], recs["date_precision"])]
-        self.base = (np.asarray(base, dtype=float) * ev["scope"].to_numpy(dtype=float))[order] if len(ev) else np.zeros(0)
-        claimant = recs["claimant"].str.lower().str.strip().to_numpy()[order] if len(ev) else np.array([], dtype=object)
-        kind = recs["claim_kind"].to_numpy()[order] if len(ev) else np.array([], dtype=object)
-        keys = (pd.MultiIndex.from_arrays([self.area, claimant, self.t, self.ctrl, kind]) if len(ev)
-                else pd.MultiIndex.from_arrays([[], [], [], [], []]))
-        self.origin, uniques = pd.factorize(keys)
-        self.n_origins = len(uniques)
-        n_areas, n_ctrl = len(self.area_ids), len(CONTROLLER_CODE)
-        origin_cell = np.zeros(self.n_origins, dtype=np.int64)
-        origin_cell[self.origin] = self.area * n_ctrl + self.ctrl
-        self.origin_cell = origin_cell
-        cell = self.area * n_ctrl + self.ctrl
-        scope = ev["scope"].to_numpy(dtype=float)[order] if len(ev) else np.zeros(0)
-        self.levels = np.unique(scope)  # how specific a claim is for its area, ascending
-        self.level = np.searchsorted(self.levels, scope)
-        self.by_area = _Groups(self.area, n_areas)
-        self.by_cell = _Groups(cell, n_areas * n_ctrl)
-        self.by_cell_level = _Groups(cell * max(len(self.levels), 1) + self.level, n_areas * n_ctrl * max(len(self.levels), 1))
+        area = ev["area_id"].map(pos).to_numpy(dtype=np.int64)[order] if len(ev) else np.zeros(0, np.int64)
+        self.t_claims = t[order]
+        self.by_area = _Groups(area, n_areas)  # claims per area: counts and newest date
+        if not len(ev):
+            self.t = np.zeros(0, np.int64)
+            self.area = self.ctrl = self.level = self.cell = np.zeros(0, np.int64)
+            self.self_serving, self.base, self.levels = np.zeros(0, bool), np.zeros(0), np.zeros(1)
+        else:
+            ctrl = np.array([CONTROLLER_CODE[c] for c in recs["claimed_controller"]], dtype=np.int64)[order]
+            kind = recs["claim_kind"].to_numpy()[order]
+            base = np.array([base_weight(r, k, p) for r, k, p in
+                             zip(recs["source_reliability"], recs["claim_kind"], recs["date_precision"])])[order]
+            scope = ev["scope"].to_numpy(dtype=float)[order]
+            self.levels = np.unique(scope)  # how specific a claim is for its area, ascending
+            level = np.searchsorted(self.levels, scope)
+            claimant = recs["claimant"].str.lower().str.strip().to_numpy()[order]
+            # Re-reports of one origin count once: work on origins, each with its strongest weight.
+            origin, uniques = pd.factorize(pd.MultiIndex.from_arrays([area, claimant, self.t_claims, ctrl, kind, level]))
+            first = np.unique(origin, return_index=True)[1]  # every member shares these values
+            strongest = np.zeros(len(uniques))
+            np.maximum.at(strongest, origin, base * scope)
+            by_date = np.argsort(self.t_claims[first], kind="stable")
+            pick = first[by_date]
+            self.t, self.area, self.ctrl, self.level = self.t_claims[pick], area[pick], ctrl[pick], level[pick]
+            self.self_serving = kind[pick] == SELF_SERVING
+            self.base = strongest[by_date]
+            self.cell = self.area * n_ctrl + self.ctrl
+        n_levels = len(self.levels)
+        self.area_level = self.area * n_levels + self.level  # flat (area, level) index
+        self.by_cell = _Groups(self.cell, n_areas * n_ctrl)
+        self.by_cell_level = _Groups(self.cell * n_levels + self.level, n_areas * n_ctrl * n_levels)
         # Non-self-serving claims get their cell; self-serving ones go to a spare group past the end.
-        self.by_confirmed = _Groups(np.where(self.self_serving, n_areas * n_ctrl, cell), n_areas * n_ctrl + 1)
+        self.by_confirmed = _Groups(np.where(self.self_serving, n_areas * n_ctrl, self.cell), n_areas * n_ctrl + 1)
 
     def at(self, as_of: date, params: ModelParams = PARAMS) -> dict[str, AreaState]:
-        n_areas, n_ctrl = len(self.area_ids), len(CONTROLLER_CODE)
+        n_areas, n_ctrl, n_levels = len(self.area_ids), len(CONTROLLER_CODE), len(self.levels)
         never = np.iinfo(np.int64).min
-        n = int(np.searchsorted(self.t, as_of.toordinal(), side="right"))
+        day = as_of.toordinal()
+        count, newest = self.by_area.last(int(np.searchsorted(self.t_claims, day, side="right")), self.t_claims, never)
+        n = int(np.searchsorted(self.t, day, side="right"))  # origins dated on or before the day
         area, t, ctrl = self.area[:n], self.t[:n], self.ctrl[:n]
-        count, newest = self.by_area.last(n, self.t, never)
         backed = self.by_cell.count(n).reshape(n_areas, n_ctrl)
         confirmed_n, confirmed_t = self.by_confirmed.last(n, self.t, never)
         confirmed_n = confirmed_n[:-1].reshape(n_areas, n_ctrl)
@@ -310,19 +320,16 @@ class StateIndex:
 
         # Superseded: another state was claimed about the area after this claim's date, by a
         # claim at least as specific (level ≥ this claim's level).
-        n_levels = max(len(self.levels), 1)
         _, by_level = self.by_cell_level.last(n, self.t, never)
         at_least = np.maximum.accumulate(by_level.reshape(n_areas, n_ctrl, n_levels)[:, :, ::-1], axis=2)[:, :, ::-1]
         top = np.argmax(at_least, axis=1)  # (area, level) → controller claimed last
         first = np.take_along_axis(at_least, top[:, None, :], axis=1)[:, 0, :]
         second = np.sort(at_least, axis=1)[:, -2, :]
-        lvl = self.level[:n]
-        other_latest = np.where(ctrl == top[area, lvl], second[area, lvl], first[area, lvl])
-        decay = np.exp2((t - newest[area]) / params.half_life_days)
+        al = self.area_level[:n]
+        other_latest = np.where(ctrl == top.ravel().take(al), second.ravel().take(al), first.ravel().take(al))
+        decay = np.exp2((t - newest.take(area)) / params.half_life_days)
         w = self.base[:n] * decay * np.where(other_latest > t, params.superseded_factor, 1.0)
-        per_origin = np.zeros(self.n_origins)
-        np.maximum.at(per_origin, self.origin[:n], w)
-        log_none = np.bincount(self.origin_cell, weights=np.log1p(-np.minimum(per_origin, 1.0 - 1e-12)),
+        log_none = np.bincount(self.cell[:n], weights=np.log1p(-np.minimum(w, 1.0 - 1e-12)),
                                minlength=n_areas * n_ctrl).reshape(n_areas, n_ctrl)
         support = np.round(1.0 - np.exp(log_none), SUPPORT_DECIMALS)
 

@@ -35,7 +35,8 @@ from urllib.parse import urlparse
 
 from geo.constants import CONTESTED, GOVERNMENT, INDEPENDENT, ISKP, RESISTANCE, TALIBAN
 from geo.gazetteer import PROVINCE_BY_ID, PROVINCE_GAZETTEER, name_key
-from geo.records import COLUMNS, SEEDS_DIR, Problem, upsert_record, validate_row
+from geo import records as records_mod
+from geo.records import COLUMNS, SEEDS_DIR, Problem, validate_row
 
 ACLED = "acled"
 UCDP = "ucdp"
@@ -621,51 +622,70 @@ def _existing_ids(path: Path, name: str) -> tuple[dict[str, int], list[Problem]]
 
 def merge_into(records_path: str | Path, result: ImportResult, *, dry_run: bool = False,
                seeds_dir: Path = SEEDS_DIR, progress: Progress | None = None) -> MergeReport:
-    """Add imported records to a records CSV (one ``upsert_record`` each); never replaces.
+    """Add imported records to a records CSV in one validated, locked, atomic save; never replaces.
 
-    Ids already in the file are left alone and reported (so importing a file twice adds
-    nothing).  Returns the problems; ``.added`` and ``.present`` list the ids.
+    Under the file's lock: the existing rows are read once, ids already in the file are left
+    alone and reported (so importing a file twice adds nothing), each new record is validated
+    against the file's ids, and the valid ones are written together (one rewrite, not one per
+    record).  A file that a rewrite would damage (unreadable rows, unknown columns with data) is
+    refused and nothing is added.  Returns the problems; ``.added`` and ``.present`` list the ids.
     ``dry_run`` reports what would happen without writing.
     """
     path = Path(records_path)
     name = str(records_path)
     report = MergeReport()
-    existing, probs = _existing_ids(path, name)
-    if probs:
-        report.extend(probs)
-        return report
     total = max(len(result.records), 1)
-    previous: list[Problem] = []
-    for i, rec in enumerate(result.records, 1):
-        rid = rec["id"]
-        if rid in existing:
-            report.present.append(rid)
-            report.append(Problem(name, existing[rid], "id",
-                                  f"'{rid}' is already in the file; the imported record was not added"))
-            continue
-        if not dry_run:
-            try:
-                problems = upsert_record(path, rec, seeds_dir=seeds_dir)
-            except OSError as exc:
-                report.append(Problem(name, 0, "(file)", f"cannot write: {exc.strerror or exc}"))
-                return report
+    try:
+        with records_mod.locked(path):
+            existing_rows, problems = records_mod._read_for_rewrite(path)
             if problems:
                 report.extend(problems)
-                if any(p.field not in COLUMNS for p in problems) or problems == previous:
-                    # About the file, not this record ("(file)", "(row)", a column a save would
-                    # drop…, or the same answer twice): every further save would fail the same way.
-                    left = len(result.records) - i
-                    if left:
-                        report.append(Problem(name, 0, "(file)", f"merge stopped: {left} more record(s) not added"))
+                if result.records:
+                    report.append(Problem(name, 0, "(file)", f"merge stopped: {len(result.records)} record(s) not added"))
+                return report
+            rows = [cells for _, cells in existing_rows]
+            line_of = {}
+            for line, cells in existing_rows:
+                line_of.setdefault(records_mod._cell(cells.get("id")), line)
+            seen = set(line_of) - {""}
+            cache: dict[str, str | None] = {}
+            new_rows: list[dict] = []
+            for i, rec in enumerate(result.records, 1):
+                rid = records_mod._cell(rec.get("id"))
+                if rid in line_of:
+                    report.present.append(rid)
+                    report.append(Problem(name, line_of[rid], "id",
+                                          f"'{rid}' is already in the file; the imported record was not added"))
+                else:
+                    _, probs = validate_row(rec, file=name, line=0, seen_ids=seen, seeds_dir=seeds_dir, seed_cache=cache)
+                    if probs:
+                        report.extend(probs)
+                    else:
+                        new_rows.append(rec)
+                        line_of[rid] = 0
+                if progress is not None and i % 500 == 0:
+                    progress(0.9 * i / total, f"{i} of {len(result.records)} records checked")
+            if new_rows and not dry_run:
+                text = records_mod.canonical_text(rows + new_rows)
+                if [records_mod._canonical_row(c) for _, c in records_mod._scan(text, name).rows] != \
+                        [records_mod._canonical_row(r) for r in _sorted_rows(rows + new_rows)]:
+                    report.append(Problem(name, 0, "(file)", "internal error: the text to save does not read back "
+                                                             "the same; nothing was saved"))
                     return report
-                previous = problems
-                continue
-        previous = []
-        existing[rid] = 0
-        report.added.append(rid)
-        if progress is not None and i % 100 == 0:
-            progress(i / total, f"{i} of {len(result.records)} records merged")
+                records_mod._remove_stale_temp_files(path)
+                records_mod.atomic_write(path, text)
+            report.added.extend(records_mod._cell(r.get("id")) for r in new_rows)
+    except OSError as exc:
+        report.append(Problem(name, 0, "(file)", f"cannot write: {exc.strerror or exc}"))
+        return report
+    if progress is not None:
+        progress(1.0, f"{len(report.added)} record(s) {'would be ' if dry_run else ''}added")
     return report
+
+
+def _sorted_rows(rows: list) -> list:
+    canon = [records_mod._canonical_row(r) for r in rows]
+    return [canon[i] for i in records_mod._sorted(canon)]
 
 
 # --- CLI ---------------------------------------------------------------------------------------

@@ -460,16 +460,28 @@ def test_merge_into_reports_unwritable_targets(tmp_path, ucdp_result, monkeypatc
     assert report.added == [] and [p.field for p in report] == ["(file)"]
     assert "cannot write" in report[0].reason
 
-    calls = []
+    # A file a rewrite would damage (a row with more cells than the header) is refused whole.
+    lossy = tmp_path / "records.csv"
+    lossy.write_text("id,event_date\nx,2021-07-07,extra\n", encoding="utf-8")
+    before = lossy.read_bytes()
+    report = merge_into(lossy, ucdp_result)
+    assert report.added == [] and lossy.read_bytes() == before
+    assert [p.reason for p in report][-1] == "merge stopped: 4 record(s) not added"
 
-    def refuse(path, row, seeds_dir=None):
-        calls.append(row["id"])
-        return [importers.Problem(str(path), 0, "(file)", "saving would lose data; nothing was saved")]
 
-    monkeypatch.setattr(importers, "upsert_record", refuse)
-    report = merge_into(tmp_path / "records.csv", ucdp_result)
-    assert len(calls) == 1  # a file-level refusal stops the merge instead of repeating per record
-    assert [p.reason for p in report][-1] == "merge stopped: 3 more record(s) not added"
+def test_merge_into_saves_once(tmp_path, ucdp_result, monkeypatch):
+    writes = []
+    real = importers.records_mod.atomic_write
+    monkeypatch.setattr(importers.records_mod, "atomic_write", lambda path, text: (writes.append(path), real(path, text)))
+    target = tmp_path / "records.csv"
+    report = merge_into(target, ucdp_result)
+    assert list(report) == [] and len(report.added) == 4 and len(writes) == 1
+    # an invalid imported record is reported and the others are still added, in the same one save
+    bad = importers.ImportResult(ucdp_result.file, ucdp_result.kind,
+                                 records=[dict(ucdp_result.records[0], id="ucdp-new-1"),
+                                          dict(ucdp_result.records[1], id="ucdp-new-2", province="Atlantis")])
+    report = merge_into(target, bad)
+    assert report.added == ["ucdp-new-1"] and [p.field for p in report] == ["province"] and len(writes) == 2
 
 
 # --- CLI ----------------------------------------------------------------------------------------

@@ -15,10 +15,15 @@ from geo.districts import DistrictLayer, evidence_for_level, load_district_layer
 
 RECORDS_ENV = "CLAIMS_RECORDS"  # path of an alternative records file (tests, other conflicts)
 DISTRICTS_ENV = "CLAIMS_DISTRICTS"  # path of an alternative imported districts.geojson
+SEEDS_ENV = "CLAIMS_SEEDS"  # folder of alternative source texts (tests)
 
 
 def records_path() -> Path:
     return Path(os.environ.get(RECORDS_ENV) or records.RECORDS_FILE)
+
+
+def seeds_path() -> Path:
+    return Path(os.environ.get(SEEDS_ENV) or records.SEEDS_DIR)
 
 
 def districts_path() -> Path:
@@ -57,13 +62,13 @@ def provinces():
 
 # Heavy objects are shared across sessions (cache_resource: no copy per rerun) and keyed by content.
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _records(digest: str, _path: str) -> records.LoadResult:
-    return records.load_records(Path(_path))
+def _records(digest: str, _path: str, seeds: str = "") -> records.LoadResult:
+    return records.load_records(Path(_path), seeds_dir=Path(seeds) if seeds else records.SEEDS_DIR)
 
 
 def load_records() -> records.LoadResult:
     path = records_path()
-    return _records(fingerprint(path), str(path))
+    return _records(fingerprint(path), str(path), str(seeds_path()))
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -93,7 +98,7 @@ def district_geometry_url() -> str | None:
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _index(level: str, records_digest: str, districts_digest: str, _records_path: str, _districts_path: str):
-    result = _records(records_digest, _records_path)
+    result = _records(records_digest, _records_path, str(seeds_path()))
     layer = _districts(districts_digest, _districts_path)
     evidence, unresolved = evidence_for_level(level, result.records, layer)
     ids = list(layer.names()) if level == "district" and layer is not None else list(provinces()[0]["area_id"])

@@ -271,8 +271,8 @@ def test_a_link_to_the_data_page_on_a_fresh_server_uses_the_app_router(page):
         page.goto(f"{url}/data", wait_until="domcontentloaded")
         page.get_by_role("heading", name="Claim records").wait_for()
         nav = page.get_by_test_id("stTopNavLink")
-        wait_until(lambda: nav.count() == 2, message="the top navigation with Map and Data")
-        assert sorted(t.split()[-1] for t in nav.all_inner_texts()) == ["Data", "Map"]  # after the icon
+        wait_until(lambda: nav.count() == 3, message="the top navigation with Map, Curate and Data")
+        assert sorted(t.split()[-1] for t in nav.all_inner_texts()) == ["Curate", "Data", "Map"]  # after the icon
         assert page.get_by_test_id("stSidebarNav").count() == 0
         no_app_errors(page)
 
