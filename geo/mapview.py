@@ -36,6 +36,7 @@ from geo.control import AreaState
 
 AFGHANISTAN_BOUNDS = [[29.3, 60.4], [38.6, 75.2]]
 AREA_CLASS_PREFIX = "area-"
+OPACITY_STEPS = 20
 
 
 def esc(value) -> str:
@@ -57,7 +58,10 @@ def safe_href(url) -> str | None:
 # --- styles -------------------------------------------------------------------------------------
 
 def fill_opacity(confidence: float) -> float:
-    return round(MIN_FILL_OPACITY + (MAX_FILL_OPACITY - MIN_FILL_OPACITY) * max(0.0, min(confidence, 1.0)), 3)
+    """Fill strength for a confidence, in 5 % steps (finer is invisible, and a map with few
+    distinct styles sends few bytes per date)."""
+    stepped = round(max(0.0, min(confidence, 1.0)) * OPACITY_STEPS) / OPACITY_STEPS
+    return round(MIN_FILL_OPACITY + (MAX_FILL_OPACITY - MIN_FILL_OPACITY) * stepped, 3)
 
 
 def css_class(area_id: str) -> str:
@@ -127,7 +131,7 @@ class AreaLayer(folium.MacroElement):
     """Areas drawn from a static geometry file the page fetches once and keeps.
 
     Each rerun sends only this element's script: a small palette of distinct styles, a list of
-    state texts, and per area (in geometry order) two indexes into them.  The fetch is synchronous
+    state labels, and per area (in geometry order) [style index, label index, confidence %].  The fetch is synchronous
     so the layers exist when streamlit-folium wires its click handlers; later dates find the
     geometry already in the page (`window.__areaGeometry`).  Names reach the tooltip as text nodes,
     never as HTML.
@@ -145,7 +149,7 @@ class AreaLayer(folium.MacroElement):
     if (xhr.status !== 200) { console.error("area geometry not loaded: " + url); return; }
     cache[url] = JSON.parse(xhr.responseText);
   }
-  var palette = {{ this.palette|tojson }}, texts = {{ this.texts|tojson }}, cells = {{ this.cells|tojson }};
+  var palette = {{ this.palette|tojson }}, labels = {{ this.labels|tojson }}, cells = {{ this.cells|tojson }};
   function styleOf(f) {
     return Object.assign({className: f.properties.css}, palette[cells[f.properties.i][0]]);
   }
@@ -157,7 +161,8 @@ class AreaLayer(folium.MacroElement):
         b.textContent = f.properties.name;
         el.appendChild(b);
         el.appendChild(document.createElement("br"));
-        el.appendChild(document.createTextNode(texts[cells[f.properties.i][1]]));
+        var c = cells[f.properties.i];
+        el.appendChild(document.createTextNode(labels[c[1]] + (c[2] >= 0 ? " · confidence " + c[2] + "%" : "")));
         return el;
       }, {sticky: true});
       l.on("mouseover", function () { l.setStyle({weight: 3, color: "#000000"}); });
@@ -169,31 +174,27 @@ class AreaLayer(folium.MacroElement):
 {% endmacro %}
 """)
 
-    def __init__(self, url: str, palette: list[dict], texts: list[str], cells: list[tuple[int, int]]):
+    def __init__(self, url: str, palette: list[dict], labels: list[str], cells: list[tuple[int, int, int]]):
         super().__init__()
         self._name = "AreaLayer"
-        self.url, self.palette, self.texts, self.cells = url, palette, texts, cells
-
-
-def state_text(state: AreaState) -> str:
-    text = state_label(state)
-    return text + (f" · confidence {state.confidence:.0%}" if state.has_data else "")
+        self.url, self.palette, self.labels, self.cells = url, palette, labels, cells
 
 
 def area_layer(geometry_url: str, area_ids: list[str], states: dict[str, AreaState], selected: str | None,
                name: str = "areas") -> folium.FeatureGroup:
     """The styled areas for one date.  `area_ids` are in the geometry file's order."""
     palette: dict[str, int] = {}
-    texts: dict[str, int] = {}
+    labels: dict[str, int] = {}
     cells = []
     for area_id in area_ids:
-        style = style_for(states[area_id], area_id == selected)
+        state = states[area_id]
+        style = style_for(state, area_id == selected)
         style.pop("className")  # per feature, from the geometry file
         key = json.dumps(style, sort_keys=True)
-        text = state_text(states[area_id])
-        cells.append((palette.setdefault(key, len(palette)), texts.setdefault(text, len(texts))))
+        pct = round(state.confidence * 100) if state.has_data else -1
+        cells.append((palette.setdefault(key, len(palette)), labels.setdefault(state_label(state), len(labels)), pct))
     group = folium.FeatureGroup(name=name)
-    AreaLayer(geometry_url, [json.loads(k) for k in palette], list(texts), cells).add_to(group)
+    AreaLayer(geometry_url, [json.loads(k) for k in palette], list(labels), cells).add_to(group)
     return group
 
 

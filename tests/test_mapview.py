@@ -94,15 +94,15 @@ def test_map_is_offline_has_no_basemap_and_sends_styles_not_geometry(tmp_path):
     assert geometry["features"][2]["properties"] == {"area_id": "AF-BDG", "name": "Badghis", "i": 2, "css": "area-AF-BDG"}
 
 
-def test_area_layer_sends_a_palette_and_two_indexes_per_area():
-    ids = ["A", "B", "C"]
+def test_area_layer_sends_a_palette_and_three_numbers_per_area():
+    ids = ["A", "B", "C", "D"]
     strong = AreaState("B", TALIBAN, 0.9, False, ("r",), None, None, 1)
-    states = {"A": no_data("A"), "B": strong, "C": no_data("C")}
+    close = AreaState("D", TALIBAN, 0.91, False, ("r",), None, None, 1)  # same 5 % step → same style
+    states = {"A": no_data("A"), "B": strong, "C": no_data("C"), "D": close}
     element = next(iter(area_layer("/g.json", ids, states, None)._children.values()))
-    assert len(element.palette) == 2 and len(element.texts) == 2
-    assert element.cells == [(0, 0), (1, 1), (0, 0)]
+    assert len(element.palette) == 2 and element.labels == ["No claims yet", "Taliban"]
+    assert element.cells == [(0, 0, -1), (1, 1, 90), (0, 0, -1), (1, 1, 91)]
     assert element.palette[1]["fillColor"] == ACTORS[TALIBAN].colour
-    assert element.texts[1] == "Taliban · confidence 90%"
 
 
 def test_legend_explains_both_channels():
