@@ -204,9 +204,10 @@ def locate_quote(text: str, segs: list[Segment], quote: str) -> tuple[int, int, 
     if at < 0:
         return None
     end = at + len(quote)
-    first = next((i for i, s in enumerate(segs) if s.end > at), None)
-    last = next((i for i in range(len(segs) - 1, -1, -1) if segs[i].start < end), None)
-    if first is None or last is None:
+    # The segments that cover the quote, including any space between segments it starts or ends in.
+    first = next((i for i in range(len(segs) - 1, -1, -1) if segs[i].start <= at), None)
+    last = next((i for i, s in enumerate(segs) if s.end >= end), None)
+    if first is None or last is None or last < first:
         return None
     return first, last, at - segs[first].start, segs[last].end - end
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+
+import hypothesis_ci  # noqa: F401  (CI: fixed examples)
 from hypothesis import strategies as st
 
 from geo import importers

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+import hypothesis_ci  # noqa: F401  (CI: fixed examples)
+
 from geo import records
 from geo.records import (
     COLUMNS,

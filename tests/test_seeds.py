@@ -6,6 +6,8 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
+import hypothesis_ci  # noqa: F401  (CI: fixed examples)
+
 from geo import seeds
 
 ROOT = Path(__file__).resolve().parents[1]
