@@ -18,6 +18,7 @@ STATIC_DIR = ROOT / "static"
 URL_PREFIX = "/app/static"
 LEAFLET_SUBDIR = Path("vendor") / f"leaflet-{xleaflet.VERSION}"
 LEAFLET_FILES = ("leaflet.js", "leaflet.css")
+AREA_LAYER_URL = f"{URL_PREFIX}/js/area_layer.js"  # the app's own map code, committed in static/js/
 
 
 def leaflet_source_dir() -> Path:
@@ -25,7 +26,8 @@ def leaflet_source_dir() -> Path:
 
 
 def ensure_leaflet(static_dir: Path = STATIC_DIR) -> dict[str, str]:
-    """Copy Leaflet into the static folder if missing or different; return its URLs."""
+    """Copy Leaflet into the static folder if missing or different; return the map's script and
+    style URLs (Leaflet's and the app's own area layer)."""
     src = leaflet_source_dir()
     dest = static_dir / LEAFLET_SUBDIR
     stale = not dest.exists() or any(
@@ -39,7 +41,7 @@ def ensure_leaflet(static_dir: Path = STATIC_DIR) -> dict[str, str]:
         shutil.rmtree(dest, ignore_errors=True)
         tmp.rename(dest)
     base = f"{URL_PREFIX}/{LEAFLET_SUBDIR.as_posix()}"
-    return {"js": f"{base}/leaflet.js", "css": f"{base}/leaflet.css"}
+    return {"js": f"{base}/leaflet.js", "css": f"{base}/leaflet.css", "area_layer": AREA_LAYER_URL}
 
 
 def publish_geojson(geojson: dict, name: str, static_dir: Path = STATIC_DIR) -> str:

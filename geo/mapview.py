@@ -108,7 +108,7 @@ def base_map(leaflet_urls: dict[str, str], tiles_url: str | None = None, attribu
         control_scale=True,
         max_bounds=True,
     )
-    m.default_js = [("leaflet", leaflet_urls["js"])]
+    m.default_js = [("leaflet", leaflet_urls["js"]), ("area_layer", leaflet_urls["area_layer"])]
     m.default_css = [("leaflet_css", leaflet_urls["css"])]
     if tiles_url:
         folium.TileLayer(tiles=tiles_url, attr=attribution or "basemap", name="basemap").add_to(m)
@@ -127,54 +127,25 @@ def display_geometry(geojson: dict) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
+PALETTE_KEYS = ("fillColor", "fillOpacity", "color", "weight", "dashArray")  # order known to area_layer.js
+
+
 class AreaLayer(folium.MacroElement):
     """Areas drawn from a static geometry file the page fetches once and keeps.
 
-    Each rerun sends only this element's script: a small palette of distinct styles, a list of
-    state labels, and per area (in geometry order) [style index, label index, confidence %].  The fetch is synchronous
-    so the layers exist when streamlit-folium wires its click handlers; later dates find the
-    geometry already in the page (`window.__areaGeometry`).  Names reach the tooltip as text nodes,
-    never as HTML.
+    The drawing code is `static/js/area_layer.js`, loaded once with the map; each rerun sends only
+    a call with a small palette of distinct styles, the state labels, and per area (in geometry
+    order) [style index, label index, confidence %].
     """
 
     _template = Template("""
 {% macro script(this, kwargs) %}
-(function () {
-  var cache = window.__areaGeometry = window.__areaGeometry || {};
-  var url = {{ this.url|tojson }};
-  if (!cache[url]) {
-    var xhr = new XMLHttpRequest();
-    xhr.open("GET", url, false);
-    xhr.send(null);
-    if (xhr.status !== 200) { console.error("area geometry not loaded: " + url); return; }
-    cache[url] = JSON.parse(xhr.responseText);
-  }
-  var palette = {{ this.palette|tojson }}, labels = {{ this.labels|tojson }}, cells = {{ this.cells|tojson }};
-  function styleOf(f) {
-    return Object.assign({className: f.properties.css}, palette[cells[f.properties.i][0]]);
-  }
-  var layer = L.geoJson(cache[url], {
-    style: styleOf,
-    onEachFeature: function (f, l) {
-      l.bindTooltip(function () {
-        var el = document.createElement("div"), b = document.createElement("b");
-        b.textContent = f.properties.name;
-        el.appendChild(b);
-        el.appendChild(document.createElement("br"));
-        var c = cells[f.properties.i];
-        el.appendChild(document.createTextNode(labels[c[1]] + (c[2] >= 0 ? " · confidence " + c[2] + "%" : "")));
-        return el;
-      }, {sticky: true});
-      l.on("mouseover", function () { l.setStyle({weight: 3, color: "#000000"}); });
-      l.on("mouseout", function () { l.setStyle(styleOf(f)); });
-    }
-  });
-  layer.addTo({{ this._parent.get_name() }});
-})();
+window.drawAreas({{ this._parent.get_name() }}, {{ this.url|tojson }}, {{ this.palette|tojson }},
+                 {{ this.labels|tojson }}, {{ this.cells|tojson }});
 {% endmacro %}
 """)
 
-    def __init__(self, url: str, palette: list[dict], labels: list[str], cells: list[tuple[int, int, int]]):
+    def __init__(self, url: str, palette: list[list], labels: list[str], cells: list[tuple[int, int, int]]):
         super().__init__()
         self._name = "AreaLayer"
         self.url, self.palette, self.labels, self.cells = url, palette, labels, cells
@@ -188,9 +159,8 @@ def area_layer(geometry_url: str, area_ids: list[str], states: dict[str, AreaSta
     cells = []
     for area_id in area_ids:
         state = states[area_id]
-        style = style_for(state, area_id == selected)
-        style.pop("className")  # per feature, from the geometry file
-        key = json.dumps(style, sort_keys=True)
+        style = style_for(state, area_id == selected)  # className comes from the geometry file
+        key = json.dumps([style[k] for k in PALETTE_KEYS])
         pct = round(state.confidence * 100) if state.has_data else -1
         cells.append((palette.setdefault(key, len(palette)), labels.setdefault(state_label(state), len(labels)), pct))
     group = folium.FeatureGroup(name=name)

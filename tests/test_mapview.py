@@ -1,6 +1,7 @@
 import json
 import re
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -23,6 +24,7 @@ from geo.mapview import (
 )
 from geo.records import parse_records, to_csv_text
 
+ROOT = Path(__file__).resolve().parents[1]
 HOSTILE = '<script>alert(1)</script><img src=x onerror="alert(2)">'
 
 
@@ -86,7 +88,8 @@ def test_map_is_offline_has_no_basemap_and_sends_styles_not_geometry(tmp_path):
     page = m.get_root().render()
     external = set(re.findall(r'(?:src|href)="(https?://[^"]+)"', page))
     assert external == set(), external
-    assert urls["js"] in page and urls["css"] in page and geometry_url in page
+    assert urls["js"] in page and urls["css"] in page and urls["area_layer"] in page and geometry_url in page
+    assert (ROOT / "static" / "js" / "area_layer.js").is_file()  # served by the app, committed
     assert "tileLayer" not in page  # no basemap by default
     assert '"coordinates"' not in page  # no geometry in the per-date script …
     assert len(page) < 0.1 * len(json.dumps(geometry))
@@ -102,7 +105,7 @@ def test_area_layer_sends_a_palette_and_three_numbers_per_area():
     element = next(iter(area_layer("/g.json", ids, states, None)._children.values()))
     assert len(element.palette) == 2 and element.labels == ["No claims yet", "Taliban"]
     assert element.cells == [(0, 0, -1), (1, 1, 90), (0, 0, -1), (1, 1, 91)]
-    assert element.palette[1]["fillColor"] == ACTORS[TALIBAN].colour
+    assert element.palette[1][0] == ACTORS[TALIBAN].colour  # [fillColor, fillOpacity, color, weight, dash]
 
 
 def test_legend_explains_both_channels():

@@ -85,18 +85,8 @@ def _view() -> None:
         else:
             st.warning(f"No {level} called '{query}' on this map.")
 
-    top = st.columns([6, 1, 1, 1, 1, 2])
-    with top[0]:
-        st.slider("Date", min_value=first, max_value=max(last, first + timedelta(days=1)), step=timedelta(days=1),
-                  format="YYYY-MM-DD", key="date", help="Each area shows its claimed state as of this day.")
-    top[1].button("◀◀", help="Previous change (of the selected area, else of any area)", on_click=_jump, args=(-1,))
-    top[2].button("◀", help="Previous day", on_click=_shift, args=(-1,))
-    top[3].button("▶", help="Next day", on_click=_shift, args=(1,))
-    top[4].button("▶▶", help="Next change (of the selected area, else of any area)", on_click=_jump, args=(1,))
-    with top[5]:
-        options = list(LEVELS) if layer is not None else [PROVINCE]
-        st.segmented_control("Level", options, key="level", format_func=str.capitalize, required=True,
-                             help=None if layer is not None else "Add a district layer on the Data page to map districts.")
+    st.slider("Date", min_value=first, max_value=max(last, first + timedelta(days=1)), step=timedelta(days=1),
+              format="YYYY-MM-DD", key="date", help="Each area shows its claimed state as of this day.")
 
     as_of = st.session_state.date
     index, evidence, unresolved = common.state_index(level)
@@ -114,9 +104,6 @@ def _view() -> None:
         group = mapview.area_layer(geometry_url, list(names), states, selected)
         out = st_folium(base, feature_group_to_add=group, key="map", height=600, use_container_width=True,
                         returned_objects=["last_active_drawing", "last_object_clicked"])
-        st.html(mapview.legend_html())
-        if layer is None:
-            st.caption("Province level only: add a district layer on the **Data** page to map districts.")
 
     clicked = (out or {}).get("last_active_drawing") or {}
     click_sig = str((out or {}).get("last_object_clicked"))
@@ -158,18 +145,28 @@ def _view() -> None:
     st.query_params.from_dict(params)
 
 
-# Playback controls sit outside the fragment: starting, stopping or changing speed reruns the page,
-# which sets the fragment's timer.
-play, speed, _ = st.columns([1, 2, 7], vertical_alignment="center")
+# Controls other than the date slider sit outside the fragment: they rerun the page (playback
+# controls set the fragment's timer), and a date step does not re-send them.
+play, speed, back2, back1, fwd1, fwd2, lvl = st.columns([1.2, 2, 0.8, 0.8, 0.8, 0.8, 2.4], vertical_alignment="bottom")
 play.button("Pause" if st.session_state.playing else "Play", key="play", on_click=_toggle_play,
             icon=":material/pause:" if st.session_state.playing else ":material/play_arrow:",
             help="Step through the dates day by day")
-speed.select_slider("Speed", options=list(SPEEDS), value=2.0, format_func=SPEEDS.get, key="speed",
-                    label_visibility="collapsed")
+speed.select_slider("Speed", options=list(SPEEDS), value=2.0, format_func=SPEEDS.get, key="speed")
+back2.button("◀◀", help="Previous change (of the selected area, else of any area)", on_click=_jump, args=(-1,))
+back1.button("◀", help="Previous day", on_click=_shift, args=(-1,))
+fwd1.button("▶", help="Next day", on_click=_shift, args=(1,))
+fwd2.button("▶▶", help="Next change (of the selected area, else of any area)", on_click=_jump, args=(1,))
+with lvl:
+    st.segmented_control("Level", list(LEVELS) if layer is not None else [PROVINCE], key="level",
+                         format_func=str.capitalize, required=True,
+                         help=None if layer is not None else "Add a district layer on the Data page to map districts.")
 # Always a fragment (same element tree whether playing or not, so the map is never remounted).
 interval = timedelta(seconds=1 / st.session_state.speed) if st.session_state.playing else None
 st.fragment(run_every=interval)(_view)()
 
+st.html(mapview.legend_html())  # static: outside the fragment, so it is not re-sent per date
+if layer is None:
+    st.caption("Province level only: add a district layer on the **Data** page to map districts.")
 with st.expander("How confidence works"):
     st.markdown(mapview.model_explanation())
 if result.problems:
