@@ -132,11 +132,8 @@ def weigh_claims(claims: pd.DataFrame, as_of: date, params: ModelParams = PARAMS
     age = [(newest - d).days for d in out["event_date"]]
     out["decay"] = [0.5 ** (a / params.half_life_days) for a in age]
     # Superseded: a later claim about this area, at least as specific, names a different state.
-    latest_other = []
-    for d, c, sc in zip(out["event_date"], out["claimed_controller"], out["scope"]):
-        later = out[(out["event_date"] > d) & (out["claimed_controller"] != c) & (out["scope"] >= sc)]
-        latest_other.append(not later.empty)
-    out["superseded"] = latest_other
+    out["superseded"] = _superseded(out["event_date"].to_numpy(), out["claimed_controller"].to_numpy(),
+                                    out["scope"].to_numpy(dtype=float))
     out["weight"] = out["base"] * out["decay"] * [params.superseded_factor if s else 1.0 for s in out["superseded"]]
     # Re-reports of one origin count once: keep the strongest per claimant/day/state.
     origin = (out["claimant"].str.lower().str.strip() + "|" + out["event_date"].astype(str) + "|"
@@ -145,6 +142,21 @@ def weigh_claims(claims: pd.DataFrame, as_of: date, params: ModelParams = PARAMS
     out["duplicate"] = origin.loc[strongest_first].duplicated().reindex(out.index)
     out.loc[out["duplicate"], "weight"] = 0.0
     return out
+
+
+def _superseded(dates: np.ndarray, controllers: np.ndarray, scopes: np.ndarray) -> np.ndarray:
+    """For each claim: is there a later claim naming another state, with scope ≥ its own?"""
+    t = np.array([d.toordinal() for d in dates], dtype=np.int64)
+    result = np.zeros(len(t), dtype=bool)
+    for level in np.unique(scopes):
+        mine = scopes == level
+        wide = scopes >= level
+        for state in np.unique(controllers[mine]):
+            others = wide & (controllers != state)
+            if others.any():
+                latest_other = t[others].max()
+                result |= mine & (controllers == state) & (t < latest_other)
+    return result
 
 
 def support_by_state(weighed: pd.DataFrame) -> dict[str, float]:
@@ -430,14 +442,20 @@ def area_history(records: pd.DataFrame, evidence: pd.DataFrame, area_id: str,
     """The area's change log: each claim date, the state it led to, and the records behind it.
 
     `window_start` is the previous claim date: a change happened after it and by `date`
-    (the honest answer to "when did it fall?").
+    (the honest answer to "when did it fall?").  States come from a one-area index; the full
+    reasoning (`deciding`) is worked out only on the dates where the state changed.
     """
+    mine = evidence[evidence["area_id"] == area_id]
+    index = StateIndex(records, mine, [area_id])
+    claim_ids = records["id"].to_numpy()[mine["rec"].to_numpy()]
+    claim_dates = records["event_date"].to_numpy()[mine["rec"].to_numpy()]
     rows = []
     previous, previous_date = None, None
-    for d in change_dates(records, evidence, area_id):
-        state, stack = explain(records, evidence, area_id, d, params)
-        new_today = stack[stack["event_date"] == d]
+    for d in sorted(set(claim_dates)):
+        state = index.at(d, params)[area_id]
         key = (state.controller, state.claimed_only)
+        changed = key != previous
+        deciding = explain(records, evidence, area_id, d, params)[0].deciding if changed else ()
         rows.append(
             {
                 "date": d,
@@ -445,9 +463,9 @@ def area_history(records: pd.DataFrame, evidence: pd.DataFrame, area_id: str,
                 "controller": state.controller,
                 "confidence": state.confidence,
                 "claimed_only": state.claimed_only,
-                "changed": key != previous,
-                "new_claims": ";".join(new_today["id"]),
-                "deciding": ";".join(state.deciding),
+                "changed": changed,
+                "new_claims": ";".join(claim_ids[claim_dates == d]),
+                "deciding": ";".join(deciding),
             }
         )
         previous, previous_date = key, d

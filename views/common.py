@@ -105,6 +105,20 @@ def _index(level: str, records_digest: str, districts_digest: str, _records_path
     return control.StateIndex(result.records, evidence, ids), evidence, unresolved
 
 
+@st.cache_data(show_spinner="Working out the change log…", max_entries=64)
+def _history(level: str, records_digest: str, districts_digest: str, area_id: str, _records_path: str,
+             _districts_path: str):
+    result = _records(records_digest, _records_path, str(seeds_path()))
+    evidence = _index(level, records_digest, districts_digest, _records_path, _districts_path)[1]
+    return control.area_history(result.records, evidence, area_id)
+
+
+def area_history(level: str, area_id: str):
+    """An area's change log: it does not depend on the date, so it is worked out once per area."""
+    path, dpath = records_path(), districts_path()
+    return _history(level, fingerprint(path), fingerprint(dpath), area_id, str(path), str(dpath))
+
+
 def state_index(level: str):
     """(StateIndex, evidence, unresolved records) for a level, built once per content of the files."""
     path, dpath = records_path(), districts_path()
@@ -116,6 +130,7 @@ def clear_caches() -> None:
     _records.clear()
     _districts.clear()
     _index.clear()
+    _history.clear()
     _district_geometry.clear()
 
 

@@ -128,7 +128,7 @@ def _view() -> None:
                 extra = f'<p class="why rollup"><b>From districts:</b> {mapview.esc(roll.summary())}</p>'
             title = layer.title(selected) if level == DISTRICT else names[selected]
             st.html(mapview.panel_html(title, state, stack, as_of, extra=extra))
-            history = control.area_history(records, evidence, selected)
+            history = common.area_history(level, selected)
             if len(history):
                 st.markdown("**Change log** (a change happened after *window start* and by *date*)")
                 st.vega_lite_chart(mapview.history_chart_spec(history), width="stretch")
