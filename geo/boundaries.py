@@ -102,10 +102,6 @@ def to_geojson(gdf: gpd.GeoDataFrame, properties: tuple[str, ...] = ("area_id", 
     return {"type": "FeatureCollection", "features": features}
 
 
-def geojson_size(gdf: gpd.GeoDataFrame) -> int:
-    return len(json.dumps(to_geojson(gdf), separators=(",", ":")))
-
-
 # --- district layer import -----------------------------------------------------------------------
 
 

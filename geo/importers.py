@@ -598,28 +598,6 @@ def import_events(path: str | Path, kind: str, *, progress: Progress | None = No
     return import_bytes(data, kind, file=name, progress=progress, seeds_dir=seeds_dir)
 
 
-def _existing_ids(path: Path, name: str) -> tuple[dict[str, int], list[Problem]]:
-    """id → row (line) of the records already in a file; a missing file holds none."""
-    if not path.exists():
-        return {}, []
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return {}, [Problem(name, 0, "(file)", f"cannot read: {exc.strerror or exc}")]
-    text, why = _decode(data)
-    if text is None:
-        return {}, [Problem(name, 0, "(file)", why)]
-    probs: list[Problem] = []
-    ids: dict[str, int] = {}
-    for header, line, row in _rows(text, name, probs, None):
-        if header is not None or not row:
-            continue
-        rid = row.get("id", "")
-        if rid and rid not in ids:
-            ids[rid] = line
-    return ids, [p for p in probs if p.field == "(csv)"]
-
-
 def merge_into(records_path: str | Path, result: ImportResult, *, dry_run: bool = False,
                seeds_dir: Path = SEEDS_DIR, progress: Progress | None = None) -> MergeReport:
     """Add imported records to a records CSV in one validated, locked, atomic save; never replaces.
@@ -646,12 +624,12 @@ def merge_into(records_path: str | Path, result: ImportResult, *, dry_run: bool 
             rows = [cells for _, cells in existing_rows]
             line_of = {}
             for line, cells in existing_rows:
-                line_of.setdefault(records_mod._cell(cells.get("id")), line)
+                line_of.setdefault(records_mod.cell(cells.get("id")), line)
             seen = set(line_of) - {""}
             cache: dict[str, str | None] = {}
             new_rows: list[dict] = []
             for i, rec in enumerate(result.records, 1):
-                rid = records_mod._cell(rec.get("id"))
+                rid = records_mod.cell(rec.get("id"))
                 if rid in line_of:
                     report.present.append(rid)
                     report.append(Problem(name, line_of[rid], "id",
@@ -674,7 +652,7 @@ def merge_into(records_path: str | Path, result: ImportResult, *, dry_run: bool 
                     return report
                 records_mod._remove_stale_temp_files(path)
                 records_mod.atomic_write(path, text)
-            report.added.extend(records_mod._cell(r.get("id")) for r in new_rows)
+            report.added.extend(records_mod.cell(r.get("id")) for r in new_rows)
     except OSError as exc:
         report.append(Problem(name, 0, "(file)", f"cannot write: {exc.strerror or exc}"))
         return report

@@ -16,7 +16,7 @@ import pandas as pd
 from geo import control
 from geo.constants import PARAMS, ModelParams
 from geo.mapview import esc, safe_href
-from geo.records import Problem, _cell, _duplicate_key, _scan
+from geo.records import Problem, _duplicate_key, _scan, cell
 
 CURATE_PATH = "curate"
 
@@ -31,7 +31,7 @@ def map_link(area: str, as_of: date | str, level: str = "province") -> str:
 
 def ids_by_line(text: str, file: str = "records.csv") -> dict[int, str]:
     """Line on which each row starts → its id (as written), to link problems to records."""
-    return {line: _cell(cells.get("id")) for line, cells in _scan(text, file).rows if _cell(cells.get("id"))}
+    return {line: cell(cells.get("id")) for line, cells in _scan(text, file).rows if cell(cells.get("id"))}
 
 
 def ids_by_line_of(path: Path) -> dict[int, str]:
@@ -91,11 +91,11 @@ def duplicate_groups(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
         if len(members) < 2:
             continue
         n += 1
-        for r in sorted(members, key=lambda r: _cell(r.get("id"))):
-            rows.append({"group": n, "id": _cell(r.get("id")), "status": _cell(r.get("status")) or "active",
-                         "event_date": _cell(r.get("event_date")), "province": _cell(r.get("province")),
-                         "district": _cell(r.get("district")), "claimant": _cell(r.get("claimant")),
-                         "quote": _cell(r.get("quote")), "fix": curate_link(_cell(r.get("id")))})
+        for r in sorted(members, key=lambda r: cell(r.get("id"))):
+            rows.append({"group": n, "id": cell(r.get("id")), "status": cell(r.get("status")) or "active",
+                         "event_date": cell(r.get("event_date")), "province": cell(r.get("province")),
+                         "district": cell(r.get("district")), "claimant": cell(r.get("claimant")),
+                         "quote": cell(r.get("quote")), "fix": curate_link(cell(r.get("id")))})
     return pd.DataFrame(rows, columns=["group", "id", "status", "event_date", "province", "district", "claimant",
                                        "quote", "fix"])
 
@@ -142,7 +142,7 @@ def html_table(frame: pd.DataFrame, link_column: str = "fix", link_text: str = "
     for row in frame.to_dict("records"):
         rid = esc(row.get("id", ""))
         out.write(f'<tr data-id="{rid}">' if rid else "<tr>")
-        out.write("".join(f"<td>{esc(_cell(row.get(c)))}</td>" for c in cols))
+        out.write("".join(f"<td>{esc(cell(row.get(c)))}</td>" for c in cols))
         if link_column in frame.columns:
             href = str(row.get(link_column) or "")
             ok = href.startswith("/") and not href.startswith("//")

@@ -146,7 +146,7 @@ def validate_row(
     def bad(field: str, reason: str) -> None:
         problems.append(Problem(file, line, field, reason))
 
-    val = {k: _cell(row.get(k)) for k in COLUMNS}
+    val = {k: cell(row.get(k)) for k in COLUMNS}
     for name in REQUIRED:
         if not val[name]:
             bad(name, "required value is empty")
@@ -393,15 +393,15 @@ def _display_name(path: Path) -> str:
 
 
 def _norm_text(value) -> str:
-    return " ".join(unicodedata.normalize("NFKC", _cell(value)).casefold().split())
+    return " ".join(unicodedata.normalize("NFKC", cell(value)).casefold().split())
 
 
 def _duplicate_key(row: Mapping) -> tuple[str, ...]:
-    province = _cell(row.get("province"))
+    province = cell(row.get("province"))
     return (
         PROVINCE_GAZETTEER.resolve(province) or "?" + name_key(province),
-        name_key(_cell(row.get("district"))),
-        _cell(row.get("event_date")),
+        name_key(cell(row.get("district"))),
+        cell(row.get("event_date")),
         _norm_text(row.get("claimant")),
         _norm_text(row.get("quote")),
     )
@@ -418,9 +418,9 @@ def likely_duplicates(rows_or_frame: Iterable[Mapping] | pd.DataFrame, candidate
     key = _duplicate_key(candidate)
     if not key[3] and not key[4]:
         return []  # nothing said yet: no basis for a warning
-    own = _cell(candidate.get("id"))
-    found = {_cell(r.get("id")) for r in rows  # the date first: cheap, and it rules out most rows
-             if _cell(r.get("event_date")) == key[2] and _duplicate_key(r) == key}
+    own = cell(candidate.get("id"))
+    found = {cell(r.get("id")) for r in rows  # the date first: cheap, and it rules out most rows
+             if cell(r.get("event_date")) == key[2] and _duplicate_key(r) == key}
     return sorted(found - {own})
 
 
@@ -443,7 +443,7 @@ def locked(path: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def _cell(value) -> str:
+def cell(value) -> str:
     """One cell as saved: text, stripped, line breaks as \\n; None/NaN/NA as empty."""
     if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
         return ""
@@ -457,12 +457,12 @@ def _cell(value) -> str:
 
 
 def _canonical_row(row: Mapping) -> dict[str, str]:
-    return {k: _cell(row.get(k)) for k in COLUMNS}
+    return {k: cell(row.get(k)) for k in COLUMNS}
 
 
 def to_csv_text(rows: Iterable[Mapping]) -> str:
     """CSV text of the rows in the order given: header of ``COLUMNS``, ``\\n`` line endings,
-    cells as ``_cell`` makes them; keys outside ``COLUMNS`` are left out. A value holding a line
+    cells as ``cell`` makes them; keys outside ``COLUMNS`` are left out. A value holding a line
     break is quoted and so spans lines; every other record is exactly one line."""
     return _serialise([_canonical_row(r) for r in rows])[0]
 
@@ -602,7 +602,7 @@ def save_records(path: Path, rows: Iterable[Mapping], seeds_dir: Path = SEEDS_DI
         _, starts = _serialise([canon[i] for i in order])
         line_of = {i: starts[pos] for pos, i in enumerate(order)}
         for i, row in enumerate(rows):
-            extra = [str(k) for k, v in row.items() if k not in COLUMNS and k not in DERIVED and _cell(v)]
+            extra = [str(k) for k, v in row.items() if k not in COLUMNS and k not in DERIVED and cell(v)]
             if extra:
                 problems.append(Problem(_display_name(path), line_of[i], ",".join(extra), "not a column of the schema; nothing was saved"))
         if problems:
@@ -626,14 +626,14 @@ def upsert_record(path: Path, row: Mapping[str, str], seeds_dir: Path = SEEDS_DI
             return problems
         rows = [cells for _, cells in existing]
         clean = _canonical_row(row)
-        idx = next((i for i, r in enumerate(rows) if _cell(r.get("id")) == clean["id"]), None)
+        idx = next((i for i, r in enumerate(rows) if cell(r.get("id")) == clean["id"]), None)
         if idx is None:
             rows.append(clean)
             idx = len(rows) - 1
         elif "status" not in row:
-            clean["status"] = _cell(rows[idx].get("status"))
+            clean["status"] = cell(rows[idx].get("status"))
             if "retired_reason" not in row:
-                clean["retired_reason"] = _cell(rows[idx].get("retired_reason"))
+                clean["retired_reason"] = cell(rows[idx].get("retired_reason"))
         rows[idx] = clean
         return _save_locked(path, rows, seeds_dir, target=idx)
 
@@ -644,13 +644,13 @@ def retire_record(path: Path, record_id: str, reason: str, seeds_dir: Path = SEE
     no-op, with another reason a problem (edit it with ``upsert_record`` instead)."""
     path = Path(path)
     name = _display_name(path)
-    record_id, reason = _cell(record_id), _cell(reason)
+    record_id, reason = cell(record_id), cell(reason)
     with locked(path):
         existing, problems = _read_for_rewrite(path)
         if problems:
             return problems
         rows = [cells for _, cells in existing]
-        idx = next((i for i, r in enumerate(rows) if _cell(r.get("id")) == record_id and record_id), None)
+        idx = next((i for i, r in enumerate(rows) if cell(r.get("id")) == record_id and record_id), None)
         if idx is None:
             return [Problem(name, 0, "id", f"no record with id '{record_id}' to retire")]
         line = existing[idx][0]

@@ -66,6 +66,18 @@ def _records(digest: str, _path: str, seeds: str = "") -> records.LoadResult:
     return records.load_records(Path(_path), seeds_dir=Path(seeds) if seeds else records.SEEDS_DIR)
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _raw_rows(digest: str, _path: str) -> tuple[dict[str, str], ...]:
+    return tuple(records.read_raw_rows(Path(_path)))
+
+
+def raw_rows() -> tuple[dict[str, str], ...]:
+    """The records file's rows as text (shared and read-only: copy a row before changing it),
+    read again only when the file's content changes — not on every keystroke of a form."""
+    path = records_path()
+    return _raw_rows(fingerprint(path), str(path))
+
+
 def load_records() -> records.LoadResult:
     path = records_path()
     return _records(fingerprint(path), str(path), str(seeds_path()))

@@ -24,10 +24,6 @@ layer = common.districts()
 ss = st.session_state
 
 
-def raw_rows() -> list[dict[str, str]]:
-    return records.read_raw_rows(path)
-
-
 def seed_text(name: str | None) -> str | None:
     return seeds.read_seed(name, seeds_dir) if name and name != MANUAL else None
 
@@ -46,7 +42,7 @@ def fill_form(row: dict) -> None:
     """Put a record (or a draft) into the form; the quote is located in its seed when possible."""
     clear_form()
     for col in FIELDS:
-        value = records._cell(row.get(col))
+        value = records.cell(row.get(col))
         if col == "province" and value:
             pid = records.PROVINCE_GAZETTEER.resolve(value)
             value = records.PROVINCE_BY_ID[pid].name if pid else value
@@ -54,14 +50,14 @@ def fill_form(row: dict) -> None:
                    "source_reliability", "info_credibility"):
             value = value or None
         ss[f"f_{col}"] = value
-    quote = records._cell(row.get("quote"))
-    text = seed_text(records._cell(row.get("seed_file")))
+    quote = records.cell(row.get("quote"))
+    text = seed_text(records.cell(row.get("seed_file")))
     located = seeds.locate_quote(text, seeds.segments(text), quote) if text else None
     if text is not None and located:
-        ss.f_seed_file = records._cell(row.get("seed_file"))
+        ss.f_seed_file = records.cell(row.get("seed_file"))
         ss.q_from, ss.q_to, ss.q_trim_start, ss.q_trim_end = located
     else:
-        ss.f_seed_file = MANUAL if text is None else records._cell(row.get("seed_file"))
+        ss.f_seed_file = MANUAL if text is None else records.cell(row.get("seed_file"))
         ss.f_quote_manual = quote
 
 
@@ -72,7 +68,7 @@ def open_record() -> None:
         ss.editing = None
         clear_form()
         return
-    row = next((r for r in raw_rows() if records._cell(r.get("id")) == rid), None)
+    row = next((r for r in common.raw_rows() if records.cell(r.get("id")) == rid), None)
     if row is not None:
         ss.editing = rid
         fill_form(row)
@@ -137,15 +133,15 @@ if "curate_init" not in ss:
     clear_form()
     ss.pick = NEW
     wanted = st.query_params.get("id")
-    if wanted and any(records._cell(r.get("id")) == wanted for r in raw_rows()):
+    if wanted and any(records.cell(r.get("id")) == wanted for r in common.raw_rows()):
         ss.pick = wanted
         open_record()
     elif wanted:
         ss.flash = ("error", [("id", f"no record with id '{wanted}' in the file")])
 
 st.header("Curate")
-all_rows = raw_rows()
-ids = sorted(records._cell(r.get("id")) for r in all_rows if records._cell(r.get("id")))
+all_rows = common.raw_rows()
+ids = sorted(records.cell(r.get("id")) for r in all_rows if records.cell(r.get("id")))
 if ss.pick not in ids and ss.pick != NEW:
     ss.pick = NEW
 st.selectbox("Record", [NEW, *ids], key="pick", on_change=open_record,
@@ -167,10 +163,10 @@ elif flash and flash[0] == "error":
     st.error("Nothing was saved:")
     st.html(problems_html(flash[1]))
 
-editing_row = next((r for r in all_rows if records._cell(r.get("id")) == ss.editing), None) if ss.editing else None
-if editing_row is not None and records._cell(editing_row.get("status")) == records.RETIRED:
+editing_row = next((r for r in all_rows if records.cell(r.get("id")) == ss.editing), None) if ss.editing else None
+if editing_row is not None and records.cell(editing_row.get("status")) == records.RETIRED:
     st.warning("This record is retired (off the map). Reason:")
-    st.text(records._cell(editing_row.get("retired_reason")))
+    st.text(records.cell(editing_row.get("retired_reason")))
 
 # --- the form (live: every change is validated) --------------------------------------------------
 left, right = st.columns([3, 2])
@@ -232,12 +228,12 @@ with left:
     st.text_area("notes", key="f_notes")
 
 row = current_row()
-others = {records._cell(r.get("id")) for r in all_rows} - ({ss.editing} if ss.editing else set())
+others = {records.cell(r.get("id")) for r in all_rows} - ({ss.editing} if ss.editing else set())
 check = dict(row)
 if editing_row is not None:
-    check.update(status=records._cell(editing_row.get("status")), retired_reason=records._cell(editing_row.get("retired_reason")))
+    check.update(status=records.cell(editing_row.get("status")), retired_reason=records.cell(editing_row.get("retired_reason")))
 _, problems = records.validate_row(check, file=path.name, line=0, seen_ids=set(others), seeds_dir=seeds_dir)
-dups = records.likely_duplicates([r for r in all_rows if records._cell(r.get("id")) != ss.editing], row)
+dups = records.likely_duplicates([r for r in all_rows if records.cell(r.get("id")) != ss.editing], row)
 
 with right:
     st.markdown("**Quote as it will be saved**")
